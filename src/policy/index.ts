@@ -1,0 +1,11 @@
+export type { Permission, Scope, ScopeGrant } from "./permissions.js";
+export { PERMISSIONS, SCOPES, expandPermissions, grantScopes, holds, isPermission, isScope } from "./permissions.js";
+export type { Allow, Decision, Deny, DenyReason } from "./reasons.js";
+export { DENY_REASONS } from "./reasons.js";
+export type { BuildPolicyOptions, PolicyConfigError, RbacConfig, RbacRoleConfig } from "./rbac-config.js";
+export type { ResolvedRole } from "./resolved-role.js";
+export type { CommandClass, CommandQuery, RoleBinding, ToolQuery } from "./decide.js";
+export { Policy } from "./decide.js";
+export { BUILTIN_ROLES, DEFAULT_IMPLICIT_ADMIN_PRINCIPAL, buildPolicy } from "./roles.js";
+export { validateRbac } from "./validate.js";
+export { toolKey } from "./tool-names.js";
