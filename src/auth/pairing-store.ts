@@ -1,0 +1,430 @@
+/**
+ * Device pairing: pending requests, approved devices and their device tokens,
+ * persisted in `<dir>/paired.json` and `<dir>/pending.json` (files 0600, dir 0700).
+ *
+ * Decisions (see docs/identities.md):
+ * - A device token is 32 random bytes, base64url. Only its SHA-256 (hex) is
+ *   stored; a presented token is hashed and compared in constant time.
+ * - `requestPairing` is idempotent per device while a request is pending: the
+ *   same requestId comes back, its expiry is pushed out by `pendingTtlMs` and
+ *   the descriptive fields (client, platform, address) follow the latest attempt.
+ * - The pending queue is bounded by `maxPending`; when full, NEW devices are
+ *   refused with RATE_LIMITED (retryAfterMs = until the oldest expires). Requests
+ *   already queued are never silently evicted by a flood.
+ * - Every mutation runs exclusively (one at a time) and commits to memory only
+ *   after the files are written, so concurrent approve/revoke never lose an
+ *   update and memory always equals disk.
+ */
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { chmod } from "node:fs/promises";
+import path from "node:path";
+import { z } from "zod";
+import { GatewayError } from "../core/errors.js";
+import { systemClock } from "../core/clock.js";
+import type { Clock } from "../core/clock.js";
+import { ensurePrivateDir, readJsonFile, writeFileAtomic } from "../store/atomic-file.js";
+import { decodeBase64Url, deviceIdFromPublicKey } from "./device-identity.js";
+
+export const DEFAULT_PENDING_TTL_MS = 5 * 60_000;
+export const DEFAULT_MAX_PENDING = 100;
+export const PAIRED_FILE = "paired.json";
+export const PENDING_FILE = "pending.json";
+const MAX_TEXT = 256;
+const MAX_PRESENTED_TOKEN = 512;
+/** Compared against when the device is unknown, so both paths do the same work. */
+const NO_DEVICE_HASH = "0".repeat(64);
+
+export interface PairingStoreOptions {
+  clock?: Clock;
+  /** How long a pending request lives without a retry. Default 5 min. */
+  pendingTtlMs?: number;
+  /** Most pending requests at once. Default 100. */
+  maxPending?: number;
+}
+
+export interface PairingRequestInput {
+  deviceId: string;
+  publicKey: string;
+  clientId: string;
+  clientMode: string;
+  platform?: string;
+  remoteIp: string;
+}
+
+export interface PendingRequest {
+  requestId: string;
+  deviceId: string;
+  publicKey: string;
+  clientId: string;
+  clientMode: string;
+  platform?: string;
+  remoteIp: string;
+  createdAtMs: number;
+  expiresAtMs: number;
+}
+
+/** A paired device as shown to operators and callers: never the token hash. */
+export interface PairedDeviceView {
+  deviceId: string;
+  publicKey: string;
+  /** The principal the device acts as (bound at approval). */
+  principal: string;
+  clientId: string;
+  clientMode: string;
+  platform?: string;
+  approvedAtMs: number;
+  tokenIssuedAtMs: number;
+}
+
+interface PairedRecord extends PairedDeviceView {
+  tokenHash: string;
+}
+
+const text = z.string().min(1).max(MAX_TEXT);
+const deviceIdSchema = z.string().regex(/^[0-9a-f]{64}$/);
+const pendingSchema = z
+  .object({
+    requestId: z.uuid(),
+    deviceId: deviceIdSchema,
+    publicKey: text,
+    clientId: text,
+    clientMode: text,
+    platform: text.optional(),
+    remoteIp: z.string().max(MAX_TEXT),
+    createdAtMs: z.number().int(),
+    expiresAtMs: z.number().int(),
+  })
+  .strict();
+const pairedSchema = z
+  .object({
+    deviceId: deviceIdSchema,
+    publicKey: text,
+    principal: text,
+    clientId: text,
+    clientMode: text,
+    platform: text.optional(),
+    approvedAtMs: z.number().int(),
+    tokenIssuedAtMs: z.number().int(),
+    tokenHash: z.string().regex(/^[0-9a-f]{64}$/),
+  })
+  .strict();
+const pendingFileSchema = z.object({ version: z.literal(1), requests: z.array(pendingSchema) }).strict();
+const pairedFileSchema = z.object({ version: z.literal(1), devices: z.array(pairedSchema) }).strict();
+
+function sha256Hex(value: string): string {
+  return createHash("sha256").update(value, "utf8").digest("hex");
+}
+
+function toView(r: PairedRecord): PairedDeviceView {
+  const view: PairedDeviceView = {
+    deviceId: r.deviceId,
+    publicKey: r.publicKey,
+    principal: r.principal,
+    clientId: r.clientId,
+    clientMode: r.clientMode,
+    approvedAtMs: r.approvedAtMs,
+    tokenIssuedAtMs: r.tokenIssuedAtMs,
+  };
+  if (r.platform !== undefined) view.platform = r.platform;
+  return view;
+}
+
+/** Constant-time comparison of two base64url public keys by their bytes. */
+export function isSamePublicKey(a: string, b: string): boolean {
+  const ra = decodeBase64Url(a);
+  const rb = decodeBase64Url(b);
+  if (ra === undefined || rb === undefined || ra.length !== rb.length) return false;
+  return timingSafeEqual(ra, rb);
+}
+
+function checkText(name: string, value: unknown, allowEmpty = false): string {
+  if (typeof value !== "string" || (!allowEmpty && value.length === 0) || value.length > MAX_TEXT) {
+    throw new GatewayError("INVALID_REQUEST", `${name} must be a string of 1-${MAX_TEXT} characters`);
+  }
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) {
+    throw new GatewayError("INVALID_REQUEST", `${name} must not contain control characters`);
+  }
+  return value;
+}
+
+function describeIssues(file: string, error: z.ZodError): string {
+  const issues = error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
+  return `${file} is not a valid pairing file: ${issues.join("; ")}`;
+}
+
+async function loadFile<S extends z.ZodType>(file: string, schema: S): Promise<z.infer<S> | undefined> {
+  let raw: unknown;
+  try {
+    raw = await readJsonFile<unknown>(file);
+  } catch (err) {
+    throw new GatewayError("INTERNAL", `${file} cannot be read as JSON`, { cause: err });
+  }
+  if (raw === undefined) return undefined;
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new GatewayError("INTERNAL", describeIssues(file, parsed.error));
+  await chmod(file, 0o600); // tighten a file someone loosened by hand
+  return parsed.data;
+}
+
+export class PairingStore {
+  private pending = new Map<string, PendingRequest>();
+  private paired = new Map<string, PairedRecord>();
+  private tail: Promise<unknown> = Promise.resolve();
+  private readonly clock: Clock;
+  private readonly pendingTtlMs: number;
+  private readonly maxPending: number;
+
+  private constructor(
+    private readonly dir: string,
+    opts: PairingStoreOptions,
+  ) {
+    this.clock = opts.clock ?? systemClock;
+    this.pendingTtlMs = opts.pendingTtlMs ?? DEFAULT_PENDING_TTL_MS;
+    this.maxPending = opts.maxPending ?? DEFAULT_MAX_PENDING;
+    if (!(this.pendingTtlMs > 0) || !Number.isInteger(this.maxPending) || this.maxPending < 1) {
+      throw new GatewayError("INVALID_REQUEST", "pendingTtlMs must be > 0 and maxPending a positive integer");
+    }
+  }
+
+  /** Opens (creating if needed) the store in `dir`; refuses to start on a corrupt file. */
+  static async open(dir: string, opts: PairingStoreOptions = {}): Promise<PairingStore> {
+    const store = new PairingStore(dir, opts);
+    await ensurePrivateDir(dir);
+    const pairedFile = await loadFile(path.join(dir, PAIRED_FILE), pairedFileSchema);
+    const pendingFile = await loadFile(path.join(dir, PENDING_FILE), pendingFileSchema);
+    for (const d of pairedFile?.devices ?? []) {
+      if (store.paired.has(d.deviceId)) {
+        throw new GatewayError("INTERNAL", `${PAIRED_FILE} lists device ${d.deviceId} twice`);
+      }
+      store.paired.set(d.deviceId, d);
+    }
+    for (const r of pendingFile?.requests ?? []) {
+      // A request older than the device's current pairing was already approved
+      // (a crash between the two file writes); it must not be approvable again.
+      const p = store.paired.get(r.deviceId);
+      if (p !== undefined && p.approvedAtMs >= r.createdAtMs) continue;
+      store.pending.set(r.requestId, r);
+    }
+    return store;
+  }
+
+  /** Records (or refreshes) a pairing request for a device whose proof was verified. */
+  requestPairing(input: PairingRequestInput): Promise<PendingRequest> {
+    const deviceId = checkText("deviceId", input.deviceId);
+    const publicKey = checkText("publicKey", input.publicKey);
+    const raw = decodeBase64Url(publicKey);
+    if (raw === undefined || raw.length !== 32 || deviceIdFromPublicKey(raw) !== deviceId) {
+      throw new GatewayError("INVALID_REQUEST", "deviceId is not the SHA-256 of publicKey");
+    }
+    const fields = {
+      clientId: checkText("clientId", input.clientId),
+      clientMode: checkText("clientMode", input.clientMode),
+      remoteIp: checkText("remoteIp", input.remoteIp, true),
+      ...(input.platform !== undefined ? { platform: checkText("platform", input.platform) } : {}),
+    };
+    return this.exclusive(async () => {
+      const now = this.clock.now();
+      const pending = this.liveEntries(now);
+      const existing = [...pending.values()].find((r) => r.deviceId === deviceId);
+      let request: PendingRequest;
+      if (existing !== undefined) {
+        const { platform: _dropped, ...rest } = existing;
+        request = { ...rest, ...fields, expiresAtMs: now + this.pendingTtlMs };
+      } else {
+        if (pending.size >= this.maxPending) {
+          const oldest = Math.min(...[...pending.values()].map((r) => r.expiresAtMs));
+          throw new GatewayError("RATE_LIMITED", "too many pending pairing requests; try again later", {
+            retryAfterMs: Math.max(1, oldest - now),
+          });
+        }
+        request = {
+          requestId: randomUUID(),
+          deviceId,
+          publicKey,
+          ...fields,
+          createdAtMs: now,
+          expiresAtMs: now + this.pendingTtlMs,
+        };
+      }
+      pending.set(request.requestId, request);
+      await this.writePending(pending);
+      this.pending = pending;
+      return { ...request };
+    });
+  }
+
+  /** Live (unexpired) pending requests, oldest first. */
+  listPending(): PendingRequest[] {
+    return [...this.liveEntries(this.clock.now()).values()]
+      .sort((a, b) => a.createdAtMs - b.createdAtMs)
+      .map((r) => ({ ...r }));
+  }
+
+  /** Paired devices, oldest approval first; never includes token hashes. */
+  listPaired(): PairedDeviceView[] {
+    return [...this.paired.values()].sort((a, b) => a.approvedAtMs - b.approvedAtMs).map(toView);
+  }
+
+  getPaired(deviceId: string): PairedDeviceView | undefined {
+    const r = this.paired.get(deviceId);
+    return r === undefined ? undefined : toView(r);
+  }
+
+  /**
+   * Approves a pending request (by request id, or by the device id that has a
+   * pending request), binding the device to `principal`. Returns the device
+   * token once; only its hash is kept.
+   */
+  approve(
+    idOrRequestId: string,
+    principal: string,
+  ): Promise<{ device: PairedDeviceView; deviceToken: string; requestId: string }> {
+    const boundTo = checkText("principal", typeof principal === "string" ? principal.trim() : principal);
+    return this.exclusive(async () => {
+      const now = this.clock.now();
+      const pending = this.liveEntries(now);
+      const request = this.findPending(pending, idOrRequestId);
+      const deviceToken = randomBytes(32).toString("base64url");
+      const record: PairedRecord = {
+        deviceId: request.deviceId,
+        publicKey: request.publicKey,
+        principal: boundTo,
+        clientId: request.clientId,
+        clientMode: request.clientMode,
+        ...(request.platform !== undefined ? { platform: request.platform } : {}),
+        approvedAtMs: now,
+        tokenIssuedAtMs: now,
+        tokenHash: sha256Hex(deviceToken),
+      };
+      const paired = new Map(this.paired);
+      paired.set(record.deviceId, record);
+      pending.delete(request.requestId);
+      await this.writePaired(paired);
+      this.paired = paired;
+      // The pairing is durable now. Dropping the request from disk is best effort:
+      // on reload a request older than the pairing is discarded anyway.
+      this.pending = pending;
+      await this.writePending(pending).catch(() => undefined);
+      return { device: toView(record), deviceToken, requestId: request.requestId };
+    });
+  }
+
+  /** Rejects (drops) a pending request; returns what was rejected. */
+  reject(idOrRequestId: string): Promise<PendingRequest> {
+    return this.exclusive(async () => {
+      const pending = this.liveEntries(this.clock.now());
+      const request = this.findPending(pending, idOrRequestId);
+      pending.delete(request.requestId);
+      await this.writePending(pending);
+      this.pending = pending;
+      return { ...request };
+    });
+  }
+
+  /**
+   * Removes a device's pairing (its token stops working at once) and any
+   * pending request of that device. Resolves whether a pairing existed.
+   * Closing the device's open connections is the caller's job.
+   */
+  revoke(deviceId: string): Promise<boolean> {
+    return this.exclusive(async () => {
+      const existed = this.paired.has(deviceId);
+      const pending = this.liveEntries(this.clock.now());
+      const stale = [...pending.values()].filter((r) => r.deviceId === deviceId);
+      if (existed) {
+        const paired = new Map(this.paired);
+        paired.delete(deviceId);
+        await this.writePaired(paired);
+        this.paired = paired;
+      }
+      if (stale.length > 0) {
+        for (const r of stale) pending.delete(r.requestId);
+        this.pending = pending;
+        await this.writePending(pending).catch(() => undefined); // best effort, as in approve
+      }
+      return existed;
+    });
+  }
+
+  /** Issues a new device token; the old one stops working. */
+  rotate(deviceId: string): Promise<{ deviceToken: string; device: PairedDeviceView }> {
+    return this.exclusive(async () => {
+      const current = this.paired.get(deviceId);
+      if (current === undefined) throw new GatewayError("NOT_FOUND", "device is not paired");
+      const deviceToken = randomBytes(32).toString("base64url");
+      const record: PairedRecord = { ...current, tokenHash: sha256Hex(deviceToken), tokenIssuedAtMs: this.clock.now() };
+      const paired = new Map(this.paired);
+      paired.set(deviceId, record);
+      await this.writePaired(paired);
+      this.paired = paired;
+      return { deviceToken, device: toView(record) };
+    });
+  }
+
+  /**
+   * Checks a presented device token for a device. Returns the paired device
+   * when it matches, otherwise undefined. Constant-time; never logs the token.
+   */
+  verifyDeviceToken(deviceId: string, presented: string): PairedDeviceView | undefined {
+    if (typeof presented !== "string" || presented.length === 0 || presented.length > MAX_PRESENTED_TOKEN) {
+      return undefined;
+    }
+    const record = typeof deviceId === "string" ? this.paired.get(deviceId) : undefined;
+    const presentedHash = Buffer.from(sha256Hex(presented), "hex");
+    const storedHash = Buffer.from(record?.tokenHash ?? NO_DEVICE_HASH, "hex");
+    const match = timingSafeEqual(presentedHash, storedHash);
+    return match && record !== undefined ? toView(record) : undefined;
+  }
+
+  /** Drops expired pending requests from disk; resolves how many were dropped. */
+  pruneExpired(): Promise<number> {
+    return this.exclusive(async () => {
+      const live = this.liveEntries(this.clock.now());
+      const dropped = this.pending.size - live.size;
+      if (dropped > 0) {
+        await this.writePending(live);
+        this.pending = live;
+      }
+      return dropped;
+    });
+  }
+
+  /** Resolves once every mutation queued so far has been written. */
+  async flush(): Promise<void> {
+    await this.tail.catch(() => undefined);
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(fn, fn);
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private liveEntries(now: number): Map<string, PendingRequest> {
+    const live = new Map<string, PendingRequest>();
+    for (const [id, r] of this.pending) if (r.expiresAtMs > now) live.set(id, r);
+    return live;
+  }
+
+  private findPending(pending: Map<string, PendingRequest>, idOrRequestId: string): PendingRequest {
+    if (typeof idOrRequestId !== "string" || idOrRequestId.length === 0) {
+      throw new GatewayError("INVALID_REQUEST", "a request id or device id is required");
+    }
+    const byRequest = pending.get(idOrRequestId);
+    if (byRequest !== undefined) return byRequest;
+    const byDevice = [...pending.values()].find((r) => r.deviceId === idOrRequestId);
+    if (byDevice !== undefined) return byDevice;
+    throw new GatewayError("NOT_FOUND", "no pending pairing request matches that id (it may have expired)");
+  }
+
+  private async writePaired(paired: Map<string, PairedRecord>): Promise<void> {
+    const body = { version: 1, devices: [...paired.values()] };
+    await writeFileAtomic(path.join(this.dir, PAIRED_FILE), `${JSON.stringify(body, null, 2)}\n`, 0o600);
+  }
+
+  private async writePending(pending: Map<string, PendingRequest>): Promise<void> {
+    const body = { version: 1, requests: [...pending.values()] };
+    await writeFileAtomic(path.join(this.dir, PENDING_FILE), `${JSON.stringify(body, null, 2)}\n`, 0o600);
+  }
+}
