@@ -1,0 +1,174 @@
+import { dirname } from "node:path";
+import { GatewayError } from "../core/errors.js";
+import { systemClock } from "../core/clock.js";
+import type { Clock } from "../core/clock.js";
+import type { AuditInput, AuditSink } from "../core/audit-types.js";
+import { buildRecord } from "./audit-record.js";
+import { ensureDir, fsyncDir, openLogFile, removeStaleTemps } from "./durable-file.js";
+import type { OpenedFile } from "./durable-file.js";
+import { GroupCommitWriter, unavailable } from "./group-commit.js";
+import { GENESIS_HASH } from "./hash-chain.js";
+import { purgeExpiredLines } from "./retention.js";
+import { repairTail } from "./tail-repair.js";
+
+export { traceIdFromTraceparent } from "./trace-id.js";
+
+export interface AuditLogOptions {
+  /** The log file, normally `<state>/audit.jsonl`. */
+  path: string;
+  /** `false`: append resolves without writing anything (default true). */
+  enabled?: boolean;
+  /** Lines older than this are removed at open and daily; 0 keeps everything (default 30). */
+  retentionDays?: number;
+  clock?: Clock;
+  /** Extra wait to coalesce a batch after the previous flush (default 0). */
+  maxBatchDelayMs?: number;
+  /** Most events per group commit (default 4096). */
+  maxBatchSize?: number;
+}
+
+export interface AuditLog extends AuditSink {
+  /** Resolves once the event is durable; rejects UNAVAILABLE when it cannot be written. */
+  append(event: AuditInput): Promise<void>;
+  /** Flushes everything queued, fdatasyncs and closes the file. */
+  close(): Promise<void>;
+  /** Removes the expired prefix now (also runs at open and daily). */
+  purgeExpired(): Promise<{ removed: number }>;
+  /** True while the last write attempt failed. */
+  readonly failed: boolean;
+}
+
+export const DEFAULT_RETENTION_DAYS = 30;
+export const DEFAULT_MAX_BATCH_SIZE = 4096;
+const PURGE_INTERVAL_MS = 24 * 60 * 60 * 1000;
+const MAX_BATCH_DELAY_MS = 1000;
+
+function checkOptions(opts: AuditLogOptions): { retentionDays: number; maxBatchSize: number; maxBatchDelayMs: number } {
+  const retentionDays = opts.retentionDays ?? DEFAULT_RETENTION_DAYS;
+  const maxBatchSize = opts.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
+  const maxBatchDelayMs = opts.maxBatchDelayMs ?? 0;
+  if (typeof opts.path !== "string" || opts.path === "") throw new GatewayError("INVALID_REQUEST", "audit: path is required");
+  if (!Number.isFinite(retentionDays) || retentionDays < 0) {
+    throw new GatewayError("INVALID_REQUEST", "audit: retentionDays must be a number >= 0");
+  }
+  if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) {
+    throw new GatewayError("INVALID_REQUEST", "audit: maxBatchSize must be an integer >= 1");
+  }
+  if (!Number.isFinite(maxBatchDelayMs) || maxBatchDelayMs < 0 || maxBatchDelayMs > MAX_BATCH_DELAY_MS) {
+    throw new GatewayError("INVALID_REQUEST", `audit: maxBatchDelayMs must be between 0 and ${MAX_BATCH_DELAY_MS}`);
+  }
+  return { retentionDays, maxBatchSize, maxBatchDelayMs };
+}
+
+function disabledLog(): AuditLog {
+  return {
+    append: () => Promise.resolve(),
+    close: () => Promise.resolve(),
+    purgeExpired: () => Promise.resolve({ removed: 0 }),
+    get failed() {
+      return false;
+    },
+  };
+}
+
+/**
+ * Opens the durable, hash-chained audit log: creates the directory (0700) and
+ * file (0600), repairs a torn tail (then records `audit.repair`), applies
+ * retention, and returns the single writer.
+ */
+export async function openAuditLog(opts: AuditLogOptions): Promise<AuditLog> {
+  const { retentionDays, maxBatchSize, maxBatchDelayMs } = checkOptions(opts);
+  if (opts.enabled === false) return disabledLog();
+  const clock = opts.clock ?? systemClock;
+  const path = opts.path;
+
+  let current: OpenedFile;
+  let tail = { goodSize: 0, head: GENESIS_HASH, truncatedBytes: 0 };
+  try {
+    await ensureDir(dirname(path));
+    await removeStaleTemps(path);
+    current = await openLogFile(path);
+    await fsyncDir(dirname(path));
+  } catch (e) {
+    throw new GatewayError("UNAVAILABLE", "audit log cannot be opened", { cause: e });
+  }
+  try {
+    if (current.regular) tail = await repairTail(current.fh, current.size);
+  } catch (e) {
+    await current.fh.close();
+    throw e instanceof GatewayError ? e : new GatewayError("UNAVAILABLE", "audit log cannot be opened", { cause: e });
+  }
+
+  const writer = new GroupCommitWriter(
+    { file: current.file, goodSize: tail.goodSize, head: tail.head },
+    { maxBatchSize, maxBatchDelayMs },
+  );
+  let closed = false;
+  let timer: NodeJS.Timeout | undefined;
+
+  const append = (event: AuditInput): Promise<void> => {
+    if (closed) return Promise.reject(new GatewayError("UNAVAILABLE", "audit log is closed"));
+    let record;
+    try {
+      record = buildRecord(event, clock.now());
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return writer.enqueue(record);
+  };
+
+  const purgeExpired = (): Promise<{ removed: number }> => {
+    if (retentionDays === 0 || !current.regular) return Promise.resolve({ removed: 0 });
+    if (closed) return Promise.reject(new GatewayError("UNAVAILABLE", "audit log is closed"));
+    return writer.exclusive(async (state) => {
+      try {
+        const out = await purgeExpiredLines({ path, current, state, nowMs: clock.now(), retentionDays });
+        if (!out.reopened) return { result: { removed: out.removed } };
+        current = out.reopened.opened;
+        return { result: { removed: out.removed }, state: out.reopened.state };
+      } catch (e) {
+        throw unavailable(e);
+      }
+    });
+  };
+
+  const log: AuditLog = {
+    append,
+    purgeExpired,
+    async close() {
+      if (closed) return;
+      closed = true;
+      if (timer) clearInterval(timer);
+      await writer.idle();
+      try {
+        await current.fh.datasync();
+      } finally {
+        await current.fh.close();
+      }
+    },
+    get failed() {
+      return writer.failed;
+    },
+  };
+
+  try {
+    if (tail.truncatedBytes > 0) {
+      await append({
+        type: "audit.repair",
+        actor: { type: "system", id: "gateway" },
+        outcome: "success",
+        metadata: { truncatedBytes: tail.truncatedBytes },
+      });
+    }
+    await purgeExpired();
+  } catch (e) {
+    await log.close().catch(() => {});
+    throw e;
+  }
+  if (retentionDays > 0 && current.regular) {
+    // A failed daily purge is retried the next day; appends are unaffected.
+    timer = setInterval(() => void purgeExpired().catch(() => {}), PURGE_INTERVAL_MS);
+    timer.unref();
+  }
+  return log;
+}
