@@ -247,3 +247,46 @@ describe("deviceIdFromPublicKey / decodeBase64Url", () => {
     });
   }
 });
+
+describe("interop with the real openclaw-node client", () => {
+  it("verifies the device block OpenClawClient sends, and refuses it on another connection", async () => {
+    const { OpenClawClient } = await import("openclaw-node");
+    const { mkdtemp, rm } = await import("node:fs/promises");
+    const os = await import("node:os");
+    const path = await import("node:path");
+    const dir = await mkdtemp(path.join(os.tmpdir(), "openclaw-interop-"));
+    try {
+      const client = new OpenClawClient({
+        url: "wss://gateway.invalid",
+        token: "shared-gateway-token",
+        deviceIdentityPath: path.join(dir, "device-identity.json"),
+      });
+      const sent: Array<{ params: Record<string, unknown> }> = [];
+      const raw = client as unknown as {
+        send(msg: unknown): void;
+        sendConnectRequest(challenge: { nonce: string; ts: number }): void;
+      };
+      raw.send = (msg) => sent.push(msg as { params: Record<string, unknown> });
+      raw.sendConnectRequest({ nonce: NONCE, ts: Date.now() });
+      const params = sent[0]?.params;
+      assert.ok(params !== undefined);
+      const clientInfo = params.client as { id: string; mode: string };
+      const input: DeviceProofInput = {
+        device: params.device,
+        expectedNonce: NONCE,
+        clientId: clientInfo.id,
+        clientMode: clientInfo.mode,
+        role: params.role as string,
+        scopes: params.scopes as string[],
+        token: (params.auth as { token?: string }).token,
+        now: Date.now(),
+      };
+      const ok = verifyDeviceProof(input);
+      assert.equal(ok.ok, true);
+      const other = verifyDeviceProof({ ...input, expectedNonce: "a-different-challenge" });
+      assert.deepEqual(other.ok ? other : other.code, "DEVICE_NONCE_MISMATCH");
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
