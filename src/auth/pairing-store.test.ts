@@ -276,3 +276,15 @@ describe("isSamePublicKey", () => {
     it(name, () => assert.equal(isSamePublicKey(x, y), want));
   }
 });
+
+describe("PairingStore argument errors", () => {
+  it("are rejected promises, never synchronous throws", async () => {
+    const store = await PairingStore.open(await tempDir(), { clock: new FakeClock() });
+    const pending = store.requestPairing({ ...newDevice(), clientId: "" });
+    assert.ok(pending instanceof Promise);
+    await assert.rejects(pending, isCode("INVALID_REQUEST"));
+    const approving = store.approve("x", "");
+    assert.ok(approving instanceof Promise);
+    await assert.rejects(approving, isCode("INVALID_REQUEST"));
+  });
+});

@@ -210,7 +210,7 @@ export class PairingStore {
   }
 
   /** Records (or refreshes) a pairing request for a device whose proof was verified. */
-  requestPairing(input: PairingRequestInput): Promise<PendingRequest> {
+  async requestPairing(input: PairingRequestInput): Promise<PendingRequest> {
     const deviceId = checkText("deviceId", input.deviceId);
     const publicKey = checkText("publicKey", input.publicKey);
     const raw = decodeBase64Url(publicKey);
@@ -276,7 +276,7 @@ export class PairingStore {
    * pending request), binding the device to `principal`. Returns the device
    * token once; only its hash is kept.
    */
-  approve(
+  async approve(
     idOrRequestId: string,
     principal: string,
   ): Promise<{ device: PairedDeviceView; deviceToken: string; requestId: string }> {
