@@ -1,0 +1,39 @@
+/** Who is on the other end of a socket, after trusted-proxy resolution. */
+import type { IncomingMessage } from "node:http";
+import type { AuditActor } from "../core/audit-types.js";
+import type { Principal } from "../core/principal.js";
+import { resolveClientAddress, isLocalRequest } from "../transport/net/client-address.js";
+import { traceIdFromTraceparent } from "../audit/trace-id.js";
+
+export interface ClientInfo {
+  /** Client address after trusted-proxy resolution (used for limits and `actor.remoteIp`). */
+  ip: string;
+  proxied: boolean;
+  /** Loopback peer, not proxied. */
+  local: boolean;
+  /** The request carries an Origin header: a browser is involved. */
+  origin: string | undefined;
+  traceId: string | undefined;
+}
+
+export function clientInfoFrom(req: IncomingMessage, isTrustedProxy: (addr: string) => boolean): ClientInfo {
+  const resolved = resolveClientAddress({
+    remoteAddress: req.socket.remoteAddress,
+    forwardedFor: req.headers["x-forwarded-for"],
+    isTrusted: isTrustedProxy,
+  });
+  const origin = typeof req.headers.origin === "string" ? req.headers.origin : undefined;
+  const tp = req.headers.traceparent;
+  return {
+    ip: resolved.ip,
+    proxied: resolved.proxied,
+    local: isLocalRequest(resolved, req.socket.remoteAddress, req.headers),
+    origin,
+    traceId: traceIdFromTraceparent(typeof tp === "string" ? tp : undefined),
+  };
+}
+
+export function actorFor(principal: Principal | undefined, client: ClientInfo, fallbackId = "anonymous"): AuditActor {
+  if (!principal) return { type: "anonymous", id: fallbackId, remoteIp: client.ip };
+  return { type: principal.deviceId ? "device" : "user", id: principal.id, remoteIp: client.ip };
+}

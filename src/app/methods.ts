@@ -1,0 +1,157 @@
+/**
+ * WebSocket method handlers. Dispatch checks the declarative table in
+ * protocol/methods.ts first (one place), then validates params, then calls
+ * the handler. Unknown methods are refused with INVALID_REQUEST.
+ */
+import { GatewayError } from "../core/errors.js";
+import { METHOD_TABLE, METHOD_NAMES, isMethodName, type MethodName } from "../protocol/methods.js";
+import { EVENTS } from "../protocol/frames.js";
+import type { RequestFrame } from "../protocol/frames.js";
+import type { AuditSink } from "../core/audit-types.js";
+import { queryAudit, parseSince } from "../audit/audit-reader.js";
+import type { PairingStore } from "../auth/pairing-store.js";
+import type { ApprovalManager } from "../approvals/approval-manager.js";
+import { actorFor } from "./client.js";
+import { traceIdFromTraceparent } from "../audit/trace-id.js";
+import { invokeTool, type PipelineDeps } from "./tool-pipeline.js";
+import type { Runtime } from "./runtime.js";
+import type { Session } from "./session.js";
+
+export interface MethodDeps extends PipelineDeps {
+  runtime(): Runtime;
+  audit: AuditSink;
+  auditPath: string;
+  pairing: PairingStore;
+  approvals(): ApprovalManager;
+  startedAtMs: number;
+  version: string;
+  connectionCount(): number;
+  /** Closes every open connection of a device (revocation). */
+  closeDeviceConnections(deviceId: string, reason: string): number;
+  /** Tells connected admins a pairing decision was made. */
+  broadcastPairResolved(payload: Record<string, unknown>): void;
+}
+
+type Handler = (deps: MethodDeps, session: Session, params: never, connId: string) => Promise<unknown>;
+
+const handlers: { [M in MethodName]: Handler } = {
+  health: async () => ({ ok: true, ts: Date.now() }),
+  status: async (deps, session) => ({
+    version: deps.version,
+    uptimeMs: Date.now() - deps.startedAtMs,
+    principal: session.principal.id,
+    rbacRole: session.rbacRole,
+    connections: deps.connectionCount(),
+    agents: [...deps.runtime().agents.keys()],
+    pendingApprovals: deps.approvals().list().length,
+  }),
+  "tools.invoke": async (deps, session, params: { tool: string; args: Record<string, unknown>; agentId?: string }, connId) => ({
+    ok: true,
+    result: await invokeTool(deps, { principal: session.principal, client: session.client, scopes: session.scopes, connId }, params),
+  }),
+  "exec.approval.list": async (deps) => ({ approvals: deps.approvals().list() }),
+  "exec.approval.resolve": async (deps, session, params: { id: string; decision: "approve" | "reject"; reason?: string }) => {
+    const outcome = deps.approvals().resolve(
+      params.id,
+      { id: session.principal.id, canApprove: session.scopes.has("exec.approve") || session.scopes.has("admin") },
+      params.decision,
+      params.reason,
+    );
+    return { id: params.id, decision: outcome.decision, reason: outcome.reason };
+  },
+  "device.pair.list": async (deps) => ({ pending: deps.pairing.listPending(), paired: deps.pairing.listPaired() }),
+  "device.pair.approve": async (deps, session, params: { requestId: string; principal?: string }) => {
+    const pending = deps.pairing.listPending().find((p) => p.requestId === params.requestId || p.deviceId === params.requestId);
+    const principal = params.principal ?? pending?.deviceId ?? params.requestId;
+    const { device } = await deps.pairing.approve(params.requestId, principal);
+    await deps.audit.append({
+      type: "pairing.approve",
+      actor: actorFor(session.principal, session.client),
+      outcome: "success",
+      metadata: { deviceId: device.deviceId, boundPrincipal: device.principal, requestId: pending?.requestId },
+    });
+    deps.broadcastPairResolved({ requestId: pending?.requestId ?? params.requestId, deviceId: device.deviceId, decision: "approved", principal: device.principal });
+    return { device };
+  },
+  "device.pair.reject": async (deps, session, params: { requestId: string }) => {
+    const req = await deps.pairing.reject(params.requestId);
+    await deps.audit.append({
+      type: "pairing.reject",
+      actor: actorFor(session.principal, session.client),
+      outcome: "success",
+      metadata: { deviceId: req.deviceId, requestId: req.requestId },
+    });
+    deps.broadcastPairResolved({ requestId: req.requestId, deviceId: req.deviceId, decision: "rejected" });
+    return { requestId: req.requestId, deviceId: req.deviceId };
+  },
+  "device.token.rotate": async (deps, session, params: { deviceId: string }) => {
+    const { deviceToken, device } = await deps.pairing.rotate(params.deviceId);
+    await deps.audit.append({
+      type: "device.token.rotate",
+      actor: actorFor(session.principal, session.client),
+      outcome: "success",
+      metadata: { deviceId: device.deviceId },
+    });
+    return { deviceId: device.deviceId, deviceToken };
+  },
+  "device.token.revoke": async (deps, session, params: { deviceId: string }) => {
+    const existed = await deps.pairing.revoke(params.deviceId);
+    if (!existed) throw new GatewayError("INVALID_REQUEST", "no paired device with that id", { details: { code: "DEVICE_NOT_FOUND" } });
+    const closed = deps.closeDeviceConnections(params.deviceId, "device revoked");
+    await deps.audit.append({
+      type: "device.token.revoke",
+      actor: actorFor(session.principal, session.client),
+      outcome: "success",
+      metadata: { deviceId: params.deviceId, closedConnections: closed },
+    });
+    return { deviceId: params.deviceId, revoked: true, closedConnections: closed };
+  },
+  "audit.query": async (deps, _session, params: { type?: string; actor?: string; outcome?: string; since?: string; limit: number }) => {
+    let since: Date | undefined;
+    try {
+      since = params.since ? parseSince(params.since, Date.now()) : undefined;
+    } catch (e) {
+      throw new GatewayError("INVALID_REQUEST", (e as Error).message);
+    }
+    const records = await queryAudit(deps.auditPath, {
+      ...(params.type ? { type: params.type } : {}),
+      ...(params.actor ? { actor: params.actor } : {}),
+      ...(params.outcome ? { outcome: params.outcome } : {}),
+      ...(since ? { since } : {}),
+      limit: params.limit,
+    });
+    return { records };
+  },
+};
+
+export const FEATURES = { methods: METHOD_NAMES as string[], events: [...EVENTS] as string[] };
+
+/** The single authorisation point for WebSocket methods. */
+export async function dispatch(deps: MethodDeps, baseSession: Session, frame: RequestFrame, connId: string): Promise<unknown> {
+  // A per-frame W3C traceparent overrides the connection's for this request's audit lines.
+  const frameTrace = traceIdFromTraceparent(frame.traceparent);
+  const session = frameTrace ? { ...baseSession, client: { ...baseSession.client, traceId: frameTrace } } : baseSession;
+  if (!isMethodName(frame.method))
+    throw new GatewayError("INVALID_REQUEST", `unknown method ${JSON.stringify(frame.method.slice(0, 64))}`, { details: { code: "UNKNOWN_METHOD" } });
+  const entry = METHOD_TABLE[frame.method];
+  if (entry.permission === "exec.approve" || entry.permission === "admin") {
+    const d = deps.runtime().policy.hasPermission(session.principal.id, entry.permission, session.scopes);
+    if (!d.allow) {
+      await deps.audit.append({
+        type: "rbac.denied",
+        actor: actorFor(session.principal, session.client),
+        outcome: "denied",
+        ...(session.client.traceId ? { traceId: session.client.traceId } : {}),
+        metadata: { method: frame.method, permission: entry.permission, reason: d.reason, ...(d.roleId ? { role: d.roleId } : {}) },
+      });
+      throw new GatewayError("FORBIDDEN", d.message, { details: { reason: d.reason, permission: entry.permission } });
+    }
+  }
+  const parsed = entry.params.safeParse(frame.params ?? {});
+  if (!parsed.success)
+    throw new GatewayError("INVALID_REQUEST", `invalid params for ${frame.method}`, {
+      details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) },
+    });
+  const handler = handlers[frame.method] as (d: MethodDeps, s: Session, p: unknown, c: string) => Promise<unknown>;
+  return handler(deps, session, parsed.data, connId);
+}

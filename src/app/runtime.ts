@@ -1,0 +1,83 @@
+/**
+ * Everything derived from one config: compiled once, swapped atomically on a
+ * reload. Building it is also the full validation of a config (`config
+ * validate` and reloads use it), so cross-module checks (roles, blocklist,
+ * trusted proxies, agents) are reported with their key paths in one list.
+ */
+import path from "node:path";
+import type { Config, ConfigIssue } from "../config/index.js";
+import { workspaceFor } from "../config/index.js";
+import { CredentialSet } from "../auth/secret-auth.js";
+import { buildPolicy, type Policy } from "../policy/index.js";
+import { compileBlocklist } from "../exec/blocklist.js";
+import { compileTrustedProxies } from "../transport/net/ip.js";
+import { builtinTools } from "../tools/registry.js";
+import type { ToolLimits } from "../tools/types.js";
+
+export interface AgentRuntime {
+  id: string;
+  workspace: string;
+}
+
+export interface Runtime {
+  readonly config: Config;
+  readonly credentials: CredentialSet;
+  readonly policy: Policy;
+  readonly blocklist: ReturnType<typeof compileBlocklist>;
+  readonly isTrustedProxy: (addr: string) => boolean;
+  readonly agents: ReadonlyMap<string, AgentRuntime>;
+  readonly toolLimits: ToolLimits;
+  readonly stateDir: string;
+}
+
+export function buildRuntime(
+  config: Config,
+  opts: { stateDir: string; sharedToken?: string | undefined },
+): { runtime: Runtime } | { issues: ConfigIssue[] } {
+  const issues: ConfigIssue[] = [];
+  const auth = config.gateway.auth;
+  const sharedToken = auth.token ?? (auth.mode === "token" ? opts.sharedToken : undefined);
+  if (auth.mode === "token" && !sharedToken && auth.users.length === 0)
+    issues.push({ path: "gateway.auth.token", message: "no token configured and none stored in the credentials directory" });
+
+  const agents = new Map<string, AgentRuntime>();
+  for (const [id, a] of Object.entries(config.agents)) {
+    const workspace = workspaceFor(opts.stateDir, id, a.workspace);
+    const rel = path.relative(workspace, opts.stateDir);
+    if (rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel)))
+      issues.push({ path: `agents.${id}.workspace`, message: "must not contain the state directory (it holds credentials and the audit log)" });
+    agents.set(id, { id, workspace });
+  }
+
+  const built = buildPolicy(config.rbac, {
+    implicitAdminPrincipal: auth.principal,
+    knownAgents: [...agents.keys()],
+    knownTools: [...builtinTools.keys()],
+  });
+  if ("errors" in built) issues.push(...built.errors);
+
+  const blocklist = compileBlocklist([...config.tools.exec.blocklist]);
+  for (const e of blocklist.errors) issues.push({ path: `tools.exec.blocklist[${e.index}]`, message: e.message });
+
+  const proxies = compileTrustedProxies([...config.gateway.trustedProxies]);
+  for (const e of proxies.errors) issues.push({ path: `gateway.trustedProxies[${e.index}]`, message: e.message });
+
+  if (issues.length > 0 || "errors" in built) return { issues };
+  return {
+    runtime: Object.freeze({
+      config,
+      credentials: new CredentialSet({
+        principal: auth.principal,
+        sharedToken,
+        sharedPassword: auth.mode === "password" ? auth.password : undefined,
+        users: auth.users,
+      }),
+      policy: built.policy,
+      blocklist,
+      isTrustedProxy: proxies.matcher,
+      agents,
+      toolLimits: { ...config.tools.limits },
+      stateDir: opts.stateDir,
+    }),
+  };
+}

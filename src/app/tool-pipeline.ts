@@ -1,0 +1,186 @@
+/**
+ * The one pipeline every tool call goes through, for HTTP and WebSocket alike
+ * (DESIGN.md): agent → tool → RBAC (agent, tool rules, permission) → args →
+ * for bash: parse → blocklist → exec / exec.elevated → approval → run.
+ * Every stage that says no throws a GatewayError with the reason and writes
+ * one audit line first; nothing runs after a denial or when the audit log
+ * cannot record the decision.
+ */
+import { GatewayError } from "../core/errors.js";
+import type { AuditSink } from "../core/audit-types.js";
+import type { Principal } from "../core/principal.js";
+import type { Permission } from "../policy/index.js";
+import { builtinTools, parseToolArgs } from "../tools/registry.js";
+import type { ToolContext } from "../tools/types.js";
+import { analyzeCommand } from "../exec/analyze.js";
+import { matchBlocklist } from "../exec/blocklist.js";
+import type { ApprovalManager } from "../approvals/approval-manager.js";
+import { actorFor, type ClientInfo } from "./client.js";
+import type { Runtime } from "./runtime.js";
+
+export interface InvokeContext {
+  principal: Principal;
+  client: ClientInfo;
+  /** Effective permissions of a WebSocket connection (granted scopes); undefined for HTTP. */
+  scopes?: ReadonlySet<Permission>;
+  connId?: string;
+  signal?: AbortSignal;
+}
+
+export interface InvokeRequest {
+  tool: string;
+  args: Record<string, unknown>;
+  agentId?: string | undefined;
+}
+
+export interface PipelineDeps {
+  runtime(): Runtime;
+  audit: AuditSink;
+  approvals(): ApprovalManager;
+  hiddenPaths: string[];
+}
+
+const SHELL_TOOLS = new Set(["bash", "exec"]);
+
+export async function invokeTool(deps: PipelineDeps, ctx: InvokeContext, req: InvokeRequest): Promise<unknown> {
+  const runtime = deps.runtime();
+  const actor = actorFor(ctx.principal, ctx.client);
+  const traceId = ctx.client.traceId;
+  const audit = (type: string, outcome: "success" | "failure" | "denied" | "pending", metadata: Record<string, unknown>) =>
+    deps.audit.append({ type, actor, outcome, ...(traceId ? { traceId } : {}), metadata });
+
+  const agentId = req.agentId ?? "main";
+  const agent = runtime.agents.get(agentId);
+  if (!agent) throw new GatewayError("NOT_FOUND", `unknown agent ${JSON.stringify(agentId.slice(0, 64))}`, { details: { code: "AGENT_NOT_FOUND" } });
+  const tool = builtinTools.get(req.tool);
+  if (!tool) throw new GatewayError("NOT_FOUND", `unknown tool ${JSON.stringify(req.tool.slice(0, 64))}`, { details: { code: "TOOL_NOT_FOUND" } });
+
+  const decision = runtime.policy.authorizeTool({
+    principalId: ctx.principal.id,
+    agentId,
+    tool: tool.name,
+    mutates: tool.mutates,
+    ...(ctx.scopes ? { scopes: ctx.scopes } : {}),
+  });
+  if (!decision.allow) {
+    await audit("rbac.denied", "denied", {
+      reason: decision.reason,
+      tool: tool.name,
+      agentId,
+      ...(decision.permission ? { permission: decision.permission } : {}),
+      ...(decision.roleId ? { role: decision.roleId } : {}),
+    });
+    throw new GatewayError("FORBIDDEN", decision.message, { details: { reason: decision.reason } });
+  }
+
+  const args = parseToolArgs(tool, req.args) as Record<string, unknown>;
+  const toolCtx: ToolContext = {
+    agentId,
+    workspace: agent.workspace,
+    policy: runtime.config.tools.policy,
+    limits: runtime.toolLimits,
+    hiddenPaths: deps.hiddenPaths,
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
+  };
+
+  if (SHELL_TOOLS.has(req.tool)) {
+    const command = String(args.command);
+    return runCommand(deps, runtime, ctx, { command, agentId, toolCtx, args, audit });
+  }
+
+  if (tool.mutates) {
+    // Writes are recorded before they happen: if the log cannot take it, nothing is written.
+    await audit("tool.invoke", "success", { tool: tool.name, agentId, path: typeof args.path === "string" ? args.path : undefined });
+  }
+  return tool.run(args, toolCtx);
+}
+
+async function runCommand(
+  deps: PipelineDeps,
+  runtime: Runtime,
+  ctx: InvokeContext,
+  c: {
+    command: string;
+    agentId: string;
+    toolCtx: ToolContext;
+    args: Record<string, unknown>;
+    audit: (type: string, outcome: "success" | "failure" | "denied" | "pending", m: Record<string, unknown>) => Promise<void>;
+  },
+): Promise<unknown> {
+  const { command, agentId, toolCtx, audit } = c;
+  const analysis = analyzeCommand(command, { cwd: toolCtx.workspace });
+  if (!analysis.ok) {
+    await audit("exec.reject", "denied", { reason: "parse_error", command, agentId });
+    throw new GatewayError("INVALID_REQUEST", `command could not be parsed: ${analysis.parseError ?? "syntax error"}`, {
+      details: { reason: "parse_error" },
+    });
+  }
+  const blocked = matchBlocklist(runtime.blocklist, analysis);
+  if (blocked) {
+    await audit("exec.reject", "denied", { reason: "blocklist", entry: blocked.entry, command, agentId });
+    throw new GatewayError("BLOCKED", `command blocked by tools.exec.blocklist entry ${JSON.stringify(blocked.entry)}`, {
+      details: { reason: "blocklist", entry: blocked.entry },
+    });
+  }
+  const classes = [...analysis.classes];
+  const perm = runtime.policy.authorizeCommand({
+    principalId: ctx.principal.id,
+    classes,
+    ...(ctx.scopes ? { scopes: ctx.scopes } : {}),
+  });
+  if (!perm.allow) {
+    await audit("rbac.denied", "denied", {
+      reason: perm.reason,
+      permission: perm.permission ?? (classes.includes("elevated") ? "exec.elevated" : "exec"),
+      tool: "bash",
+      agentId,
+      classes,
+      ...(perm.roleId ? { role: perm.roleId } : {}),
+    });
+    throw new GatewayError("FORBIDDEN", perm.message, { details: { reason: perm.reason } });
+  }
+
+  const approvalCfg = runtime.config.approvals.exec;
+  const needs = approvalCfg.enabled ? classes.filter((k) => (approvalCfg.requireApproval as readonly string[]).includes(k)) : [];
+  const meta = { command, agentId, classes, cwd: toolCtx.workspace };
+  if (needs.length === 0) {
+    await audit("exec.request", "success", { ...meta, approvalRequired: false });
+    return runBash(c.args, toolCtx);
+  }
+
+  const pending = deps.approvals().request({
+    command,
+    cwd: toolCtx.workspace,
+    agentId,
+    requester: { id: ctx.principal.id, ...(ctx.connId ? { connId: ctx.connId } : {}), remoteIp: ctx.client.ip },
+    classes,
+    ...(ctx.client.traceId ? { traceId: ctx.client.traceId } : {}),
+  });
+  // If this cannot be recorded the caller gets UNAVAILABLE and nothing will run, whatever an approver decides.
+  await audit("exec.request", "pending", { ...meta, approvalRequired: true, approvalId: pending.id, expiresAtMs: pending.expiresAtMs });
+  const outcome = await pending.decision;
+  const decider = outcome.decider ?? "system";
+  const deciderActor = { ...actorFor(ctx.principal, ctx.client), id: decider, type: outcome.decider ? ("user" as const) : ("system" as const) };
+  await deps.audit.append({
+    type: outcome.decision === "approve" ? "exec.approve" : "exec.reject",
+    actor: deciderActor,
+    outcome: outcome.decision === "approve" ? "success" : "denied",
+    ...(ctx.client.traceId ? { traceId: ctx.client.traceId } : {}),
+    metadata: { approvalId: pending.id, requester: ctx.principal.id, reason: outcome.reason, command: outcome.request.command, agentId },
+  });
+  if (outcome.decision !== "approve") {
+    const timeout = outcome.reason === "timeout";
+    throw new GatewayError(timeout ? "APPROVAL_TIMEOUT" : "APPROVAL_DENIED", timeout ? "approval timed out" : `approval rejected${outcome.reason ? `: ${outcome.reason}` : ""}`, {
+      details: { approvalId: pending.id, reason: outcome.reason },
+    });
+  }
+  // Exactly what the approver saw: the frozen snapshot's command, cwd and agent.
+  const approved = outcome.request;
+  return runBash({ ...c.args, command: approved.command }, { ...toolCtx, workspace: approved.cwd, agentId: approved.agentId });
+}
+
+async function runBash(args: Record<string, unknown>, toolCtx: ToolContext): Promise<unknown> {
+  const bash = builtinTools.get("bash");
+  if (!bash) throw new GatewayError("INTERNAL", "bash tool missing");
+  return bash.run(args, toolCtx);
+}

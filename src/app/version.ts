@@ -1,0 +1,5 @@
+import { createRequire } from "node:module";
+
+const require = createRequire(import.meta.url);
+const pkg = require("../../../package.json") as { version: string };
+export const VERSION: string = pkg.version;

@@ -1,0 +1,78 @@
+/** `clawdbot devices list [--json] | approve ID --as PRINCIPAL | reject ID | revoke ID | rotate ID`. */
+import { println, table, UsageError, type CliIo } from "./io.js";
+import { parseClientArgs, withClient } from "./client-cmd.js";
+
+interface PendingView {
+  requestId: string;
+  deviceId: string;
+  clientId: string;
+  platform?: string;
+  remoteIp: string;
+  expiresAtMs: number;
+}
+interface PairedView {
+  deviceId: string;
+  principal: string;
+  clientId: string;
+  platform?: string;
+  approvedAtMs: number;
+}
+
+const USAGE = "usage: clawdbot devices list [--json] | approve ID --as PRINCIPAL | reject ID | revoke ID | rotate ID";
+
+export async function runDevicesCommand(args: string[], io: CliIo, configFlag: string | undefined): Promise<number> {
+  const { values, positionals } = parseClientArgs(args, { as: { type: "string" } });
+  const [sub, id, ...extra] = positionals;
+  if (extra.length > 0 || !sub) throw new UsageError(USAGE);
+  if (sub !== "list" && !id) throw new UsageError(USAGE);
+  return withClient(io, configFlag, values, async (client) => {
+    switch (sub) {
+      case "list": {
+        const r = await client.request<{ pending: PendingView[]; paired: PairedView[] }>("device.pair.list");
+        if (values.json) {
+          println(io.stdout, JSON.stringify(r));
+          return 0;
+        }
+        println(io.stdout, "Pending pairing requests:");
+        println(
+          io.stdout,
+          r.pending.length === 0
+            ? "  (none)"
+            : table(["REQUEST", "DEVICE", "CLIENT", "FROM", "EXPIRES"], r.pending.map((p) => [p.requestId, p.deviceId.slice(0, 16), p.clientId, p.remoteIp, new Date(p.expiresAtMs).toISOString()])),
+        );
+        println(io.stdout, "Paired devices:");
+        println(
+          io.stdout,
+          r.paired.length === 0
+            ? "  (none)"
+            : table(["DEVICE", "PRINCIPAL", "CLIENT", "APPROVED"], r.paired.map((d) => [d.deviceId, d.principal, d.clientId, new Date(d.approvedAtMs).toISOString()])),
+        );
+        return 0;
+      }
+      case "approve": {
+        if (!values.as) throw new UsageError("devices approve needs --as PRINCIPAL (the principal the device will act as)");
+        const r = await client.request<{ device: PairedView }>("device.pair.approve", { requestId: id, principal: values.as });
+        println(io.stdout, values.json ? JSON.stringify(r) : `approved device ${r.device.deviceId} as ${r.device.principal}`);
+        return 0;
+      }
+      case "reject": {
+        const r = await client.request<{ requestId: string; deviceId: string }>("device.pair.reject", { requestId: id });
+        println(io.stdout, values.json ? JSON.stringify(r) : `rejected pairing request ${r.requestId} (device ${r.deviceId})`);
+        return 0;
+      }
+      case "revoke": {
+        const r = await client.request<{ deviceId: string; closedConnections: number }>("device.token.revoke", { deviceId: id });
+        println(io.stdout, values.json ? JSON.stringify(r) : `revoked device ${r.deviceId} (${r.closedConnections} open connection(s) closed)`);
+        return 0;
+      }
+      case "rotate": {
+        const r = await client.request<{ deviceId: string; deviceToken: string }>("device.token.rotate", { deviceId: id });
+        // The new token is printed once, on request, for the operator to hand to the device.
+        println(io.stdout, values.json ? JSON.stringify(r) : `rotated the token of device ${r.deviceId}; new device token: ${r.deviceToken}`);
+        return 0;
+      }
+      default:
+        throw new UsageError(USAGE);
+    }
+  });
+}

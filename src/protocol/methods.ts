@@ -1,0 +1,58 @@
+/**
+ * The declarative method → permission table. The dispatcher checks it in one
+ * place before any handler runs; a method not in this table is refused.
+ * `authenticated` means any authenticated principal; `tool` means the tool
+ * pipeline authorises per tool (RBAC tool/agent rules, exec permissions).
+ */
+import { z } from "zod";
+
+export type MethodPermission = "authenticated" | "tool" | "exec.approve" | "admin";
+
+const toolInvoke = z.strictObject({
+  tool: z.string().min(1).max(64),
+  args: z.record(z.string(), z.unknown()).default({}),
+  agentId: z.string().min(1).max(64).optional(),
+});
+
+export const METHOD_TABLE = {
+  health: { permission: "authenticated", params: z.object({}).loose() },
+  status: { permission: "authenticated", params: z.object({}).loose() },
+  "tools.invoke": { permission: "tool", params: toolInvoke },
+  "exec.approval.list": { permission: "exec.approve", params: z.object({}).loose() },
+  "exec.approval.resolve": {
+    permission: "exec.approve",
+    params: z.strictObject({
+      id: z.string().min(1).max(128),
+      decision: z.enum(["approve", "reject"]),
+      reason: z.string().max(1000).optional(),
+    }),
+  },
+  "device.pair.list": { permission: "admin", params: z.object({}).loose() },
+  "device.pair.approve": {
+    permission: "admin",
+    params: z.strictObject({ requestId: z.string().min(1).max(128), principal: z.string().min(1).max(256).optional() }),
+  },
+  "device.pair.reject": { permission: "admin", params: z.strictObject({ requestId: z.string().min(1).max(128) }) },
+  "device.token.rotate": { permission: "admin", params: z.strictObject({ deviceId: z.string().min(1).max(128) }) },
+  "device.token.revoke": { permission: "admin", params: z.strictObject({ deviceId: z.string().min(1).max(128) }) },
+  "audit.query": {
+    permission: "admin",
+    params: z.strictObject({
+      type: z.string().max(64).optional(),
+      actor: z.string().max(256).optional(),
+      outcome: z.string().max(32).optional(),
+      since: z.string().max(64).optional(),
+      limit: z.number().int().min(1).max(10_000).default(100),
+    }),
+  },
+} as const satisfies Record<string, { permission: MethodPermission; params: z.ZodType }>;
+
+export type MethodName = keyof typeof METHOD_TABLE;
+export type MethodParams<M extends MethodName> = z.output<(typeof METHOD_TABLE)[M]["params"]>;
+export const METHOD_NAMES = Object.keys(METHOD_TABLE) as MethodName[];
+
+export function isMethodName(m: string): m is MethodName {
+  return Object.prototype.hasOwnProperty.call(METHOD_TABLE, m);
+}
+
+export const toolInvokeParams = toolInvoke;
