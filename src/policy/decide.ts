@@ -95,7 +95,7 @@ export class Policy {
   }
 
   /** The scopes a connecting principal gets (see grantScopes in permissions.ts). */
-  grantScopes(principalId: string, requested: readonly string[]): ScopeGrant {
+  grantScopes(principalId: string, requested: readonly string[] | undefined): ScopeGrant {
     return grantScopes(requested, this.permissionsOf(principalId));
   }
 

@@ -138,6 +138,11 @@ describe("grantScopes", () => {
     });
   }
 
+  it("no list at all is the same as an empty list", () => {
+    assert.deepEqual(grantScopes(undefined, ["exec"]), grantScopes([], ["exec"]));
+    assert.deepEqual(sorted(grantScopes(undefined, ["exec"]).effective), ["exec", "read-only"]);
+  });
+
   it("never widens: granted ⊆ requested (or the role's), effective ⊆ role", () => {
     const scopeNames = [...Object.keys(SCOPES), "operator.other", "x"];
     fc.assert(

@@ -79,12 +79,12 @@ export interface ScopeGrant {
 /**
  * Grants the requested scopes the role allows; unknown scopes and scopes the
  * role does not cover are dropped (never an error, never a widening).
- * No scopes requested (HTTP bearer, or a client that sends `[]`): the full
- * role, and `granted` lists every scope the role covers.
+ * No scopes requested (HTTP bearer, a client that sends `[]` or no list at
+ * all): the full role, and `granted` lists every scope the role covers.
  */
-export function grantScopes(requested: readonly string[], rolePermissions: Iterable<Permission>): ScopeGrant {
+export function grantScopes(requested: readonly string[] | undefined, rolePermissions: Iterable<Permission>): ScopeGrant {
   const role = expandPermissions(rolePermissions);
-  if (requested.length === 0) {
+  if (!Array.isArray(requested) || requested.length === 0) {
     const granted = (Object.keys(SCOPES) as Scope[]).filter((s) => role.has(SCOPES[s].requires));
     return { granted, effective: role };
   }
