@@ -4,8 +4,6 @@
  * checks that need the config leave a "skipped" note; file-permission checks
  * still run (they matter most when something is wrong).
  */
-import { ConfigError, loadConfigFile } from "../config/index.js";
-import type { ConfigIssue } from "../config/index.js";
 import { checkSandboxAvailable } from "../sandbox/bwrap.js";
 import { auditCheck } from "./checks/audit.js";
 import { authCheck } from "./checks/auth.js";
@@ -13,8 +11,9 @@ import { credentialsCheck } from "./checks/credentials.js";
 import { networkCheck } from "./checks/network.js";
 import { rbacCheck } from "./checks/rbac.js";
 import { sandboxCheck } from "./checks/sandbox.js";
+import { loadConfigForDoctor } from "./load-config.js";
 import { CHECK_NAMES } from "./types.js";
-import type { Check, CheckName, DoctorContext, Finding, LoadedDoctorConfig, SandboxProbe } from "./types.js";
+import type { Check, CheckName, DoctorContext, Finding, SandboxProbe } from "./types.js";
 
 export const CHECKS: Readonly<Record<CheckName, Check>> = {
   credentials: credentialsCheck,
@@ -41,7 +40,7 @@ export interface RunDoctorOptions {
 
 export async function runDoctor(opts: RunDoctorOptions): Promise<{ findings: Finding[]; ok: boolean }> {
   const selected = opts.checks.length === 0 ? [...CHECK_NAMES] : CHECK_NAMES.filter((c) => opts.checks.includes(c));
-  const { loaded, issues } = loadForDoctor(opts);
+  const { loaded, issues } = loadConfigForDoctor(opts);
   const ctx: DoctorContext = {
     stateDir: opts.stateDir,
     configPath: opts.configPath,
@@ -64,14 +63,4 @@ export async function runDoctor(opts: RunDoctorOptions): Promise<{ findings: Fin
   }));
   for (const name of selected) findings.push(...(await CHECKS[name](ctx)));
   return { findings, ok: !findings.some((f) => f.status === "fail") };
-}
-
-function loadForDoctor(opts: RunDoctorOptions): { loaded: LoadedDoctorConfig | undefined; issues: ConfigIssue[] } {
-  try {
-    const r = loadConfigFile({ path: opts.configPath, explicit: opts.configExplicit, env: opts.env });
-    return { loaded: { config: r.config, file: r.file, fromEnv: r.fromEnv }, issues: [] };
-  } catch (e) {
-    if (e instanceof ConfigError) return { loaded: undefined, issues: [...e.issues] };
-    throw e;
-  }
 }

@@ -13,7 +13,7 @@ export const WEAK_WORDS: readonly string[] = [
   "admin", "administrator", "root", "default", "example", "sample", "demo", "dummy", "placeholder", "fake",
   "gateway", "clawdbot", "openclaw", "letmein", "welcome", "qwerty", "iloveyou", "monkey", "dragon",
   "login", "user", "guest", "master", "key", "api", "apikey", "my", "your", "here", "replace", "me",
-  "dev", "local", "localhost", "foo", "bar", "baz", "abc", "xyz", "todo", "insecure", "temp", "tmp",
+  "dev", "for", "the", "local", "localhost", "foo", "bar", "baz", "abc", "xyz", "todo", "insecure", "temp", "tmp",
 ];
 
 const KEYBOARD_ROWS = ["qwertyuiop", "asdfghjkl", "zxcvbnm", "1234567890"];
@@ -53,24 +53,18 @@ function isRepetition(s: string): boolean {
 
 function isStraightRun(s: string): boolean {
   if (s.length < 4) return false;
-  const step = (a: string, b: string): number => {
-    for (const row of KEYBOARD_ROWS) {
-      const i = row.indexOf(a);
-      const j = row.indexOf(b);
-      if (i !== -1 && j !== -1) {
-        if (j === (i + 1) % row.length) return 1;
-        if (i === (j + 1) % row.length) return -1;
-      }
-    }
-    const d = b.charCodeAt(0) - a.charCodeAt(0);
-    if (/[a-z]/.test(a) && /[a-z]/.test(b) && Math.abs(d) === 1) return d;
-    if (/[0-9]/.test(a) && /[0-9]/.test(b) && (d === 1 || d === -9)) return 1;
-    if (/[0-9]/.test(a) && /[0-9]/.test(b) && (d === -1 || d === 9)) return -1;
-    return 0;
-  };
-  const dir = step(s[0] as string, s[1] as string);
-  if (dir === 0) return false;
-  for (let i = 2; i < s.length; i++) if (step(s[i - 1] as string, s[i] as string) !== dir) return false;
+  const alphabet = "abcdefghijklmnopqrstuvwxyz";
+  const digits = "0123456789";
+  return [alphabet, digits, ...KEYBOARD_ROWS].some((ring) => walksRing(s, ring, 1) || walksRing(s, ring, -1));
+}
+
+/** Every character is the next (dir 1) or previous (dir -1) one on `ring` (wrapping for digits and rows). */
+function walksRing(s: string, ring: string, dir: 1 | -1): boolean {
+  for (let i = 1; i < s.length; i++) {
+    const a = ring.indexOf(s[i - 1] as string);
+    const b = ring.indexOf(s[i] as string);
+    if (a === -1 || b === -1 || b !== (a + dir + ring.length) % ring.length) return false;
+  }
   return true;
 }
 

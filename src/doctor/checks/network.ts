@@ -82,6 +82,8 @@ function proxyFindings(entries: readonly string[]): Finding[] {
       });
     }
   });
+  const index = (f: Finding): number => Number(/\[(\d+)\]$/.exec(f.subject)?.[1] ?? 0);
+  out.sort((a, b) => index(a) - index(b));
   if (out.length === 0 && entries.length > 0) {
     out.push({ check: "network", id: "network.trusted-proxies", status: "pass", subject: "gateway.trustedProxies", message: `${entries.length} trusted proxy range(s), all narrow and valid` });
   }

@@ -1,0 +1,76 @@
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { contextFor, makeStateDir, one, removeDir } from "../doctor-fixture.js";
+import type { SandboxProbe } from "../types.js";
+import { sandboxCheck } from "./sandbox.js";
+
+describe("sandbox check", () => {
+  const dirs: string[] = [];
+  after(async () => {
+    for (const d of dirs) await removeDir(d);
+  });
+  const run = async (yaml: string, probe?: SandboxProbe) => {
+    const d = await makeStateDir();
+    dirs.push(d);
+    return sandboxCheck(await contextFor({ stateDir: d, yaml, ...(probe ? { checkSandbox: probe } : {}) }));
+  };
+  const approvalsOn = "approvals:\n  exec:\n    enabled: true\n";
+
+  it("fails when the sandbox policy is set and bubblewrap is unusable, probing the configured path", async () => {
+    const asked: (string | undefined)[] = [];
+    const probe: SandboxProbe = async (p) => {
+      asked.push(p);
+      return { ok: false, reason: "bubblewrap (bwrap) not found" };
+    };
+    const f = one(await run("tools:\n  exec:\n    bwrapPath: /opt/bw/bwrap\n", probe), "sandbox.bwrap");
+    assert.equal(f.status, "fail");
+    assert.match(f.message, /not found/);
+    assert.deepEqual(asked, ["/opt/bw/bwrap"]);
+  });
+
+  it("passes when bubblewrap works", async () => {
+    assert.equal(one(await run(approvalsOn, async () => ({ ok: true })), "sandbox.bwrap").status, "pass");
+  });
+
+  it("warns on the host policy and does not probe bubblewrap", async () => {
+    let probed = false;
+    const findings = await run("tools:\n  policy: host\n", async () => {
+      probed = true;
+      return { ok: true };
+    });
+    assert.equal(one(findings, "sandbox.policy").status, "warn");
+    assert.equal(probed, false);
+  });
+
+  const approvalCases: { name: string; yaml: string; status: string }[] = [
+    { name: "approvals off, RBAC off (owner may exec)", yaml: "{}\n", status: "warn" },
+    { name: "approvals on", yaml: approvalsOn, status: "pass" },
+    { name: "approvals on but nothing requires approval", yaml: "approvals:\n  exec:\n    enabled: true\n    requireApproval: []\n", status: "warn" },
+    {
+      name: "approvals off, RBAC on, nobody can run commands",
+      yaml: "gateway:\n  auth:\n    principal: alice\nrbac:\n  enabled: true\n  defaultRole: viewer\n  assignments:\n    alice: viewer\n",
+      status: "pass",
+    },
+    {
+      name: "approvals off, RBAC on, exec role denies bash",
+      yaml: "rbac:\n  enabled: true\n  roles:\n    nobash:\n      permissions: [exec]\n      tools:\n        deny: [exec]\n  assignments:\n    owner: nobash\n",
+      status: "pass",
+    },
+    { name: "approvals off, RBAC on, default role user", yaml: "rbac:\n  enabled: true\n  defaultRole: user\n  assignments:\n    owner: viewer\n", status: "warn" },
+  ];
+  for (const c of approvalCases) {
+    it(`approvals: ${c.name} → ${c.status}`, async () => {
+      assert.equal(one(await run(c.yaml), "sandbox.approvals").status, c.status);
+    });
+  }
+
+  it("warns when the guide's blocklist entries were removed", async () => {
+    const f = one(await run('tools:\n  exec:\n    blocklist: ["rm -rf /"]\n'), "sandbox.blocklist");
+    assert.equal(f.status, "warn");
+    assert.match(f.message, /dd if=\/dev\/zero/);
+  });
+
+  it("passes the default blocklist", async () => {
+    assert.equal(one(await run("{}\n"), "sandbox.blocklist").status, "pass");
+  });
+});
