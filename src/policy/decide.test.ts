@@ -210,6 +210,16 @@ describe("rbac disabled", () => {
   });
 });
 
+describe("unknown permissions", () => {
+  it("are refused whether RBAC is on or off", () => {
+    for (const enabled of [true, false]) {
+      const p = policyOf({ enabled });
+      const d = p.hasPermission("owner", "exec.sudo" as Parameters<Policy["hasPermission"]>[1]);
+      assert.equal(outcome(d), "deny:missing_permission");
+    }
+  });
+});
+
 describe("deny reasons", () => {
   it("is the documented closed list", () => {
     assert.deepEqual([...DENY_REASONS], [

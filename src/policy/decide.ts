@@ -4,8 +4,9 @@ import { checkScope } from "./criteria/scope.js";
 import { checkToolPermission, toolPermission } from "./criteria/tool-permission.js";
 import { checkToolRules } from "./criteria/tool-rules.js";
 import type { Permission, ScopeGrant } from "./permissions.js";
-import { PERMISSIONS, grantScopes } from "./permissions.js";
+import { PERMISSIONS, grantScopes, isPermission } from "./permissions.js";
 import type { Allow, Decision, Deny } from "./reasons.js";
+import { quoteName } from "./reasons.js";
 import type { ResolvedRole } from "./resolved-role.js";
 
 export type CommandClass = "elevated" | "destructive";
@@ -48,6 +49,11 @@ const NO_ROLE: Deny = Object.freeze({
   reason: "no_role",
   message: "no role is assigned to this principal and there is no default role",
 });
+
+/** A caller asking about a permission outside the closed list is always refused. */
+function unknownPermission(permission: string): Deny {
+  return { allow: false, reason: "missing_permission", permission, message: `unknown permission ${quoteName(String(permission))}` };
+}
 
 /** RBAC decisions. Built by buildPolicy; every lookup is precomputed. */
 export class Policy {
@@ -120,6 +126,7 @@ export class Policy {
   }
 
   hasPermission(principalId: string, permission: Permission, scopes?: ReadonlySet<Permission>): Decision {
+    if (!isPermission(permission)) return unknownPermission(permission);
     if (!this.enabled) return checkScope(scopes, permission, undefined) ?? ALLOW_NO_ROLE;
     const binding = this.roleOf(principalId);
     if (binding === undefined) return NO_ROLE;

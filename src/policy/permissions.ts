@@ -39,6 +39,7 @@ const IMPLIED_BY: Readonly<Record<Permission, readonly Permission[]>> = {
 
 /** True when the set holds the permission directly or through one that implies it. */
 export function holds(set: ReadonlySet<string>, perm: Permission): boolean {
+  if (!isPermission(perm)) return false;
   for (const q of IMPLIED_BY[perm]) if (set.has(q)) return true;
   return false;
 }
