@@ -52,7 +52,8 @@ export async function authenticateConnect(
   const presented = { token: params.auth?.token || undefined, password: params.auth?.password || undefined };
 
   if (params.device !== undefined && params.device !== null) {
-    const channel = `device:${params.client.id}`;
+    const claimed = (params.device as { id?: unknown }).id;
+    const channel = `device:${typeof claimed === "string" ? claimed.slice(0, 64) : "invalid"}`;
     const gate = deps.pairingGate.check({ channel, ip: ctx.client.ip });
     if (!gate.ok)
       throw new GatewayError("RATE_LIMITED", "too many pairing attempts; try again later", {
@@ -99,7 +100,7 @@ export async function authenticateConnect(
         throw authError("AUTH_TOKEN_MISMATCH", "invalid credentials");
       }
     }
-    deps.pairingGate.recordFailure({ channel, ip: ctx.client.ip });
+    // Waiting for approval is not a failure (no backoff); the attempt itself was counted by check().
     const req = await deps.pairing.requestPairing({
       deviceId: proof.deviceId,
       publicKey: proof.publicKey,

@@ -22,9 +22,9 @@ import { MemoryRateLimitStore } from "../ratelimit/store.js";
 import { createRequestLimiter, type RequestLimiter } from "../ratelimit/request-limiter.js";
 import { createConnectionBudget } from "../ratelimit/connection-budget.js";
 import { createAuthLockout } from "../ratelimit/auth-lockout.js";
-import { PairingLimiter } from "../ratelimit/pairing-limiter.js";
+import { createPairingLimiter } from "../ratelimit/pairing-limiter.js";
 import { checkOrigin } from "../transport/net/origin.js";
-import { isLoopback } from "../transport/net/ip.js";
+import { addressKey, isLoopback } from "../transport/net/ip.js";
 import { ApprovalManager } from "../approvals/approval-manager.js";
 import { WsConnection, type WsHandlers } from "../transport/ws/connection.js";
 import { sendError, sendJson } from "../transport/http/respond.js";
@@ -123,8 +123,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     maxConnections: cfg.gateway.rateLimit.maxConnections,
     maxUnauthenticatedPerIp: cfg.gateway.rateLimit.maxUnauthenticatedPerIp,
   });
-  const lockout = createAuthLockout({ ...cfg.gateway.auth.lockout, clock });
-  const pairingLimiter = new PairingLimiter({
+  const lockout = createAuthLockout({ ...cfg.gateway.auth.lockout, clock, isLoopback });
+  const pairingLimiter = createPairingLimiter({
     maxAttempts: cfg.gateway.pairing.maxAttempts,
     windowMs: cfg.gateway.pairing.windowMs,
     backoffBaseMs: cfg.gateway.pairing.backoffBaseMs,
@@ -158,7 +158,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   });
 
   const rateLimited = async (client: ClientInfo, channel: string): Promise<GatewayError | undefined> => {
-    const d = await limiter.check(`ip:${client.ip}`);
+    const d = await limiter.check(`ip:${client.ip === "unknown" ? "unknown" : addressKey(client.ip)}`);
     if (d.ok) return undefined;
     if (d.firstInWindow)
       safeAppend({
@@ -346,7 +346,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
             now: () => clock.now(),
             pairingGate: {
               check: (k) => pairingLimiter.check(k),
-              recordFailure: (k) => pairingLimiter.recordFailure(k),
+              recordFailure: (k) => void pairingLimiter.recordFailure(k),
               recordSuccess: (k) => pairingLimiter.recordSuccess(k),
             },
             onPairingRequested: async (req) => {
