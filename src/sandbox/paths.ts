@@ -32,7 +32,7 @@ export interface PathScope {
   workspaceLexical: string;
   /** Where descriptor walks start: the workspace under sandbox, `/` under host. */
   root: string;
-  /** realpaths of hidden paths that do not contain the workspace itself. */
+  /** Hidden paths, as configured and as real paths (see isHidden). */
   hidden: readonly string[];
 }
 
@@ -71,29 +71,38 @@ export async function resolveScope(opts: PathScopeOptions): Promise<PathScope> {
   if (workspaceReal === path.parse(workspaceReal).root && opts.policy === "sandbox") {
     throw new GatewayError("UNAVAILABLE", "agent workspace must not be the file system root under policy sandbox");
   }
-  const hidden: string[] = [];
+  const hidden = new Set<string>();
   for (const h of opts.hiddenPaths) {
     const lexical = path.resolve(h);
-    const real = await fs.realpath(lexical).catch(() => lexical);
-    for (const candidate of new Set([lexical, real])) {
-      if (!isWithin(workspaceReal, candidate) && !isWithin(path.resolve(opts.workspace), candidate)) {
-        hidden.push(candidate);
-      }
-    }
+    hidden.add(lexical);
+    hidden.add(await fs.realpath(lexical).catch(() => lexical));
   }
   return {
     policy: opts.policy,
     workspaceReal,
     workspaceLexical: path.resolve(opts.workspace),
     root: opts.policy === "sandbox" ? workspaceReal : path.parse(workspaceReal).root,
-    hidden,
+    hidden: [...hidden],
   };
+}
+
+/**
+ * A path is hidden when it lies in a hidden path, except inside the workspace
+ * when the hidden path contains the workspace (the default workspace lives in
+ * the state dir: the workspace stays usable, the rest of the state dir does not).
+ */
+export function isHidden(scope: PathScope, p: string): boolean {
+  return scope.hidden.some((h) => {
+    if (!isWithin(p, h)) return false;
+    const workspaceInside = isWithin(scope.workspaceReal, h) || isWithin(scope.workspaceLexical, h);
+    return !(workspaceInside && (isWithin(p, scope.workspaceReal) || isWithin(p, scope.workspaceLexical)));
+  });
 }
 
 /** Throws FORBIDDEN when `actual` (a real path) is not allowed in this scope. */
 export function assertAllowed(scope: PathScope, actual: string, given: string, outsideRule: SandboxRule): void {
   if (scope.policy === "sandbox" && !isWithin(actual, scope.workspaceReal)) throw sandboxDenied(outsideRule, given);
-  if (scope.hidden.some((h) => isWithin(actual, h))) throw sandboxDenied("hidden_path", given);
+  if (isHidden(scope, actual)) throw sandboxDenied("hidden_path", given);
 }
 
 /** Resolves a caller path to a symlink-free absolute path and checks it against the scope. */
@@ -110,7 +119,7 @@ export async function resolveToolPath(scope: PathScope, given: string): Promise<
   ) {
     throw sandboxDenied("path_outside_workspace", given);
   }
-  if (scope.hidden.some((h) => isWithin(lexical, h))) throw sandboxDenied("hidden_path", given);
+  if (isHidden(scope, lexical)) throw sandboxDenied("hidden_path", given);
 
   const { real, exists } = await resolveReal(lexical, given, 0);
   assertAllowed(scope, real, given, "symlink_escape");

@@ -44,6 +44,8 @@ export interface ToolContext {
   /** Paths never visible to tools (e.g. the state dir), even inside the workspace. */
   hiddenPaths: string[];
   signal?: AbortSignal;
+  /** bubblewrap binary for `bash` under `sandbox` (config `tools.exec.bwrapPath`, default "bwrap"). */
+  bwrapPath?: string;
 }
 
 export interface ToolDefinition<A = unknown> {

@@ -9,7 +9,7 @@ import { promises as fs } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { fdPath, openEntryAt, verifyHandle } from "../sandbox/open-beneath.js";
-import { isWithin } from "../sandbox/paths.js";
+import { isHidden } from "../sandbox/paths.js";
 import type { PathScope } from "../sandbox/paths.js";
 
 export type EntryKind = "file" | "symlink" | "other";
@@ -65,7 +65,7 @@ export async function walk(
       if (now() > opts.deadline) return "deadline";
       const rel = joinDisplay(display, e.name);
       const real = path.join(dirReal, e.name);
-      if (scope.hidden.some((h) => isWithin(real, h))) continue;
+      if (isHidden(scope, real)) continue;
       if (e.isDirectory()) {
         if (depth >= maxDepth || (opts.enterDir && !opts.enterDir(rel))) continue;
         const sub = await openEntryAt(dir, e.name, rel, true).catch(() => undefined);

@@ -1,0 +1,145 @@
+/**
+ * Runs a shell command under policy `sandbox` (bubblewrap) or `host`
+ * (unconfined, but still with a minimal environment). Under `sandbox` a
+ * missing or broken bubblewrap refuses the command: there is no fallback to
+ * running it unsandboxed.
+ */
+import { constants, promises as fs } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { GatewayError } from "../core/errors.js";
+import { buildBwrapArgs } from "./bwrap-args.js";
+import { sandboxDenied } from "./denial.js";
+import { minimalEnv } from "./minimal-env.js";
+import { isWithin } from "./paths.js";
+import { runProcess } from "./process-runner.js";
+import type { CommandResult } from "./process-runner.js";
+
+export type { CommandResult } from "./process-runner.js";
+
+export interface RunCommandOptions {
+  command: string;
+  cwd: string;
+  workspace: string;
+  policy: "sandbox" | "host";
+  timeoutMs: number;
+  maxOutputBytes: number;
+  hiddenPaths: string[];
+  signal?: AbortSignal;
+  /** Absolute path, or a bare name looked up in PATH and the usual bin dirs (default "bwrap"). */
+  bwrapPath?: string;
+}
+
+const STANDARD_BIN_DIRS = ["/usr/bin", "/usr/local/bin", "/bin", "/usr/sbin", "/sbin"];
+
+async function isExecutableFile(p: string): Promise<boolean> {
+  try {
+    await fs.access(p, constants.X_OK);
+    return (await fs.stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Finds the bubblewrap binary; undefined when there is none that can be executed. */
+export async function findBwrap(bwrapPath = "bwrap"): Promise<string | undefined> {
+  if (bwrapPath.includes("/")) {
+    return (await isExecutableFile(path.resolve(bwrapPath))) ? path.resolve(bwrapPath) : undefined;
+  }
+  const dirs = [...(process.env.PATH ?? "").split(":").filter((d) => path.isAbsolute(d)), ...STANDARD_BIN_DIRS];
+  for (const dir of dirs) {
+    const candidate = path.join(dir, bwrapPath);
+    if (await isExecutableFile(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** bash when installed, else /bin/sh (the same path exists inside the sandbox: /usr and /bin are bound). */
+export async function shellPath(): Promise<string> {
+  for (const candidate of ["/usr/bin/bash", "/bin/bash"]) {
+    if (await isExecutableFile(candidate)) return candidate;
+  }
+  return "/bin/sh";
+}
+
+function unavailable(bwrapPath: string): GatewayError {
+  return new GatewayError(
+    "UNAVAILABLE",
+    `sandbox unavailable: bubblewrap (bwrap) is not installed or not executable (${bwrapPath}); ` +
+      "commands are refused rather than run unsandboxed",
+  );
+}
+
+async function confinedCwd(opts: RunCommandOptions): Promise<{ workspace: string; cwd: string }> {
+  let workspace: string;
+  let cwd: string;
+  try {
+    workspace = await fs.realpath(opts.workspace);
+    cwd = await fs.realpath(path.resolve(workspace, opts.cwd));
+  } catch (e) {
+    throw new GatewayError("UNAVAILABLE", "agent workspace is not an existing directory", { cause: e });
+  }
+  if (opts.policy === "sandbox" && !isWithin(cwd, workspace)) throw sandboxDenied("path_outside_workspace", opts.cwd);
+  return { workspace, cwd };
+}
+
+export async function runCommand(opts: RunCommandOptions): Promise<CommandResult> {
+  if (opts.command.includes("\0")) throw new GatewayError("INVALID_REQUEST", "command must not contain NUL bytes");
+  const { workspace, cwd } = await confinedCwd(opts);
+  const shell = await shellPath();
+  const common = {
+    timeoutMs: opts.timeoutMs,
+    maxOutputBytes: opts.maxOutputBytes,
+    env: minimalEnv(workspace),
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  };
+  if (opts.policy === "host") {
+    return runProcess({ ...common, file: shell, args: ["-c", opts.command], cwd });
+  }
+  const requested = opts.bwrapPath ?? "bwrap";
+  const bwrap = await findBwrap(requested);
+  if (bwrap === undefined) throw unavailable(requested);
+  const args = await buildBwrapArgs({
+    workspace,
+    cwd,
+    hiddenPaths: opts.hiddenPaths,
+    argv: [shell, "-c", opts.command],
+  });
+  try {
+    return await runProcess({ ...common, file: bwrap, args, cwd: "/" });
+  } catch (e) {
+    if (e instanceof GatewayError && e.message === "command could not be started") throw unavailable(requested);
+    throw e;
+  }
+}
+
+/**
+ * Probes bubblewrap by running `true` in a real sandbox around a throwaway
+ * workspace (catches missing binaries and kernels without user namespaces).
+ */
+export async function checkSandboxAvailable(bwrapPath?: string): Promise<{ ok: boolean; reason?: string }> {
+  const requested = bwrapPath ?? "bwrap";
+  if ((await findBwrap(requested)) === undefined) {
+    return { ok: false, reason: `bubblewrap (bwrap) not found or not executable: ${requested}` };
+  }
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "clawdbot-sandbox-probe-"));
+  try {
+    const r = await runCommand({
+      command: "true",
+      cwd: dir,
+      workspace: dir,
+      policy: "sandbox",
+      timeoutMs: 10_000,
+      maxOutputBytes: 4096,
+      hiddenPaths: [],
+      bwrapPath: requested,
+    });
+    if (r.exitCode === 0) return { ok: true };
+    const firstLine = r.stderr.split("\n").find((l) => l.trim() !== "") ?? `exit code ${r.exitCode}`;
+    return { ok: false, reason: `bubblewrap failed to start a sandbox: ${firstLine.slice(0, 300)}` };
+  } catch (e) {
+    return { ok: false, reason: e instanceof Error ? e.message : "sandbox probe failed" };
+  } finally {
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,45 @@
+/**
+ * The part of /etc a sandboxed command sees (read-only). Chosen so ordinary
+ * tools work (user/group names, dynamic linker, locale, time zone, TLS roots,
+ * `file`, the Debian alternatives symlinks), and nothing that holds a secret or
+ * a credential: no shadow/gshadow, sudoers, ssh/ (host keys), ssl/private,
+ * security/, pam.d, machine-id, and none of the per-tool configs that often
+ * carry tokens (npmrc, pip.conf, gitconfig, wgetrc, environment).
+ */
+export const ETC_ALLOWLIST: readonly string[] = [
+  "/etc/passwd",
+  "/etc/group",
+  "/etc/hostname",
+  "/etc/hosts",
+  "/etc/host.conf",
+  "/etc/nsswitch.conf",
+  "/etc/resolv.conf",
+  "/etc/gai.conf",
+  "/etc/protocols",
+  "/etc/services",
+  "/etc/networks",
+  "/etc/shells",
+  "/etc/ld.so.cache",
+  "/etc/ld.so.conf",
+  "/etc/ld.so.conf.d",
+  "/etc/alternatives",
+  "/etc/localtime",
+  "/etc/timezone",
+  "/etc/locale.alias",
+  "/etc/os-release",
+  "/etc/lsb-release",
+  "/etc/debian_version",
+  "/etc/bash.bashrc",
+  "/etc/profile",
+  "/etc/inputrc",
+  "/etc/terminfo",
+  "/etc/mime.types",
+  "/etc/magic",
+  "/etc/magic.mime",
+  "/etc/ssl/certs",
+  "/etc/ssl/openssl.cnf",
+  "/etc/ca-certificates",
+  "/etc/ca-certificates.conf",
+  "/etc/pki/tls/certs",
+  "/etc/pki/ca-trust/extracted",
+];
