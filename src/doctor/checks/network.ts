@@ -5,6 +5,7 @@
  */
 import { isLoopbackBind } from "../../config/index.js";
 import { compileTrustedProxies, isLoopback, parseCidr } from "../../transport/net/ip.js";
+import type { Cidr } from "../../transport/net/ip.js";
 import { skippedForInvalidConfig } from "../skipped.js";
 import type { DoctorContext, Finding } from "../types.js";
 
@@ -19,10 +20,22 @@ const TLS_FIX = "set up TLS termination at a reverse proxy and list it in gatewa
 export async function networkCheck(ctx: DoctorContext): Promise<Finding[]> {
   if (!ctx.loaded) return [skippedForInvalidConfig("network")];
   const gw = ctx.loaded.config.gateway;
-  return [...bindFindings(gw.bind, gw.trustedProxies), ...proxyFindings(gw.trustedProxies), ...originFindings(gw.allowedOrigins), ...rateLimitFindings(gw.rateLimit)];
+  return [...bindFindings(gw.bind, usableProxies(gw.trustedProxies)), ...proxyFindings(gw.trustedProxies), ...originFindings(gw.allowedOrigins), ...rateLimitFindings(gw.rateLimit)];
 }
 
-function bindFindings(bind: string, proxies: readonly string[]): Finding[] {
+/** Entries that are valid and narrow: only these count as evidence of a TLS-terminating proxy. */
+function usableProxies(entries: readonly string[]): Cidr[] {
+  const { errors } = compileTrustedProxies([...entries]);
+  const bad = new Set(errors.map((e) => e.index));
+  const out: Cidr[] = [];
+  entries.forEach((entry, i) => {
+    const r = bad.has(i) ? undefined : parseCidr(entry);
+    if (r?.ok && r.cidr.prefix >= MIN_PROXY_PREFIX[r.cidr.family]) out.push(r.cidr);
+  });
+  return out;
+}
+
+function bindFindings(bind: string, proxies: readonly Cidr[]): Finding[] {
   const subject = "gateway.bind";
   if (isLoopbackBind(bind)) return [{ check: "network", id: "network.bind", status: "pass", subject, message: `bound to loopback (${bind}) only` }];
   if (proxies.length === 0) {
@@ -32,12 +45,12 @@ function bindFindings(bind: string, proxies: readonly string[]): Finding[] {
         id: "network.bind",
         status: "fail",
         subject,
-        message: `bound to ${bind} with no trusted proxy: clients reach the gateway without TLS`,
+        message: `bound to ${bind} with no (valid, narrow) trusted proxy: clients reach the gateway without TLS`,
         fix: TLS_FIX,
       },
     ];
   }
-  if (proxies.every((p) => isLoopback(p.split("/")[0] ?? p))) {
+  if (proxies.every((c) => isLoopback(c.text.split("/")[0] ?? c.text))) {
     return [
       {
         check: "network",
