@@ -1,7 +1,7 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { GatewayError } from "../core/errors.js";
 import type { AuditActor, AuditInput, AuditOutcome, AuditRecord } from "../core/audit-types.js";
-import { lineHash } from "./hash-chain.js";
+import { canonicalJson } from "./canonical-json.js";
 import { redactMetadata } from "./redact.js";
 import { isTraceId, randomTraceId } from "./trace-id.js";
 
@@ -60,10 +60,25 @@ export function buildRecord(input: AuditInput, nowMs: number): AuditRecord {
   };
 }
 
+const q = JSON.stringify;
+
+/**
+ * The canonical JSON of a record plus prevHash, written out directly (keys in
+ * sorted order) because it is on the hot path. Equal to
+ * `canonicalJson({...record, prevHash})`; a test holds the two together.
+ */
+export function canonicalRecord(r: AuditRecord, prevHash: string): string {
+  const a = r.actor;
+  const actor = `{"id":${q(a.id)}${a.remoteIp === undefined ? "" : `,"remoteIp":${q(a.remoteIp)}`},"type":${q(a.type)}}`;
+  return (
+    `{"actor":${actor},"eventId":${q(r.eventId)},"metadata":${canonicalJson(r.metadata)},"outcome":${q(r.outcome)},` +
+    `"prevHash":${q(prevHash)},"traceId":${q(r.traceId)},"ts":${q(r.ts)},"type":${q(r.type)}}`
+  );
+}
+
 /** Links a record into the chain; returns the line text (with trailing newline) and its hash. */
 export function chainRecord(record: AuditRecord, prevHash: string): { text: string; hash: string } {
-  const withPrev = { ...record, prevHash };
-  const hash = lineHash(prevHash, withPrev as unknown as Record<string, unknown>);
-  const line: AuditLine = { ...withPrev, hash };
+  const hash = createHash("sha256").update(prevHash).update(canonicalRecord(record, prevHash)).digest("hex");
+  const line: AuditLine = { ...record, prevHash, hash };
   return { text: `${JSON.stringify(line)}\n`, hash };
 }
