@@ -1,0 +1,187 @@
+/**
+ * tools.exec.blocklist: each entry is a command line, parsed and unwrapped
+ * exactly like the commands it is matched against, so spacing, quoting, flag
+ * order, synonyms, paths and wrappers cannot slip past.
+ */
+import { analyzeCommand } from "./analyze.js";
+import { flagSpecFor, parseArgs } from "./flags.js";
+import type { ParsedArgs } from "./flags.js";
+import { couldEqualPath, normalizeRelative, operandCouldBePath, resolvePath } from "./paths.js";
+import type { CommandAnalysis, SimpleCommand } from "./types.js";
+import type { ArgWord } from "./words.js";
+
+/** One simple command of an entry, in matchable form. */
+export interface CommandPattern {
+  /** Program basename; "" for a bare redirection entry (`> /dev/sda`): any program. */
+  program: string;
+  wrappers: string[];
+  /** Canonical flags (see flags.ts), e.g. `-r`, `-f`. */
+  flags: string[];
+  operands: ArgWord[];
+  redirects: { op: string; target: string }[];
+}
+
+export type CompiledEntry =
+  | { entry: string; kind: "commands"; commands: CommandPattern[] }
+  /** A function whose body runs itself in a pipeline/background: matches any such function. */
+  | { entry: string; kind: "fork-bomb" };
+
+export interface BlocklistError {
+  index: number;
+  entry: string;
+  message: string;
+}
+
+export interface CompiledBlocklist {
+  entries: CompiledEntry[];
+  errors: BlocklistError[];
+}
+
+export interface BlocklistMatch {
+  entry: string;
+  /** The matching command; null for a fork-bomb entry. */
+  command: SimpleCommand | null;
+}
+
+/** Entries are compiled against a neutral cwd; relative entry paths are resolved against each command's cwd at match time. */
+const ENTRY_CWD = "/";
+
+export function compileBlocklist(entries: string[]): CompiledBlocklist {
+  const out: CompiledBlocklist = { entries: [], errors: [] };
+  entries.forEach((entry, index) => {
+    const r = compileEntry(entry);
+    if ("message" in r) out.errors.push({ index, entry, message: r.message });
+    else out.entries.push(r);
+  });
+  return out;
+}
+
+function compileEntry(entry: string): CompiledEntry | { message: string } {
+  if (entry.trim() === "") return { message: "blocklist entry is empty" };
+  const a = analyzeCommand(entry, { cwd: ENTRY_CWD, pathExists: () => false });
+  if (!a.ok) return { message: `blocklist entry does not parse as shell: ${a.parseError ?? "syntax error"}` };
+  if (a.functions.some((f) => f.forksItself)) return { entry, kind: "fork-bomb" };
+  if (a.unanalyzable.length > 0) return { message: `blocklist entry is not static: ${a.unanalyzable[0]?.why ?? ""}` };
+  const commands = a.commands.filter((c) => c.program !== "" || c.redirects.length > 0);
+  if (commands.length === 0) return { message: "blocklist entry contains no command" };
+  const patterns: CommandPattern[] = [];
+  for (const c of commands) {
+    if (c.dynamic) return { message: "blocklist entry is not static: it contains expansions" };
+    const parsed = parseArgs(c.program, c.words.slice(1));
+    patterns.push({
+      program: c.program,
+      wrappers: c.wrappers,
+      flags: [...parsed.flags],
+      operands: parsed.operands,
+      redirects: c.redirects.filter((r) => r.target !== null).map((r) => ({ op: r.op, target: r.target as string })),
+    });
+  }
+  return { entry, kind: "commands", commands: patterns };
+}
+
+/** The first entry that matches the analysed command line, or null. */
+export function matchBlocklist(compiled: CompiledBlocklist | readonly CompiledEntry[], analysis: CommandAnalysis): BlocklistMatch | null {
+  const entries = Array.isArray(compiled) ? (compiled as readonly CompiledEntry[]) : (compiled as CompiledBlocklist).entries;
+  for (const e of entries) {
+    if (e.kind === "fork-bomb") {
+      if (analysis.functions.some((f) => f.forksItself)) return { entry: e.entry, command: null };
+      continue;
+    }
+    let firstHit: SimpleCommand | null = null;
+    const all = e.commands.every((p) => {
+      const hit = analysis.commands.find((c) => matchesPattern(p, c));
+      if (hit && !firstHit) firstHit = hit;
+      return hit !== undefined;
+    });
+    if (all) return { entry: e.entry, command: firstHit };
+  }
+  return null;
+}
+
+/** Could the command's program word be `name`? A non-static name matches whatever it could spell. */
+function programCouldBe(cmd: SimpleCommand, name: string): boolean {
+  if (cmd.program === name) return true;
+  const w = cmd.words[0];
+  if (!w || w.literal) return false;
+  return couldEqualPath(w.pieces, `/${name}`);
+}
+
+export function matchesPattern(p: CommandPattern, cmd: SimpleCommand): boolean {
+  if (p.program !== "" && !programCouldBe(cmd, p.program)) return false;
+  if (!p.wrappers.every((w) => cmd.wrappers.includes(w))) return false;
+  if (!p.redirects.every((r) => cmd.redirects.some((cr, i) => sameRedirect(r, cr.op, cmd.redirectWords[i] ?? null, cmd)))) return false;
+  if (p.program === "") return true;
+  const args = parseArgs(p.program, cmd.words.slice(1));
+  const missingFlags = p.flags.filter((f) => !args.flags.has(f));
+  const known = args.operands.filter((c) => !args.unknown.includes(c));
+  const missingOperands = p.operands.filter((o) => !known.some((c) => operandMatches(p.program, o, c, cmd)));
+  if (missingFlags.length === 0 && missingOperands.length === 0) return true;
+  return unknownWordsCover(args, missingFlags, missingOperands.length, p.program);
+}
+
+/**
+ * Words the analyser cannot know may stand for what is missing: an unquoted
+ * expansion can be any number of words; a quoted one exactly one word; a
+ * word starting with a literal `-` any flags.
+ */
+function unknownWordsCover(args: ParsedArgs, missingFlags: string[], missingOperands: number, program: string): boolean {
+  if (args.anyWords) return true;
+  const split = flagSpecFor(program).split;
+  const shortFlags = missingFlags.filter((f) => /^-[^-]$/.test(f));
+  let needed = missingOperands + (missingFlags.length - shortFlags.length) + (shortFlags.length > 0 ? (split ? 1 : shortFlags.length) : 0);
+  if (args.wildFlags) needed -= missingFlags.length > 0 ? (split ? Math.min(1, shortFlags.length) + (missingFlags.length - shortFlags.length) : missingFlags.length) : 0;
+  return needed <= args.unknown.length;
+}
+
+function operandMatches(program: string, entry: ArgWord, word: ArgWord, cmd: SimpleCommand): boolean {
+  const cwd = cmd.cwdKnown ? cmd.cwd : null;
+  const kv = flagSpecFor(program).keyValueOperands;
+  if (kv) {
+    const eq = entry.text.indexOf("=");
+    if (eq > 0) {
+      const key = entry.text.slice(0, eq + 1);
+      const value = entry.text.slice(eq + 1);
+      const first = word.pieces[0];
+      if (!first || first.kind !== "lit" || !first.text.startsWith(key)) return !word.literal && first?.kind === "dyn";
+      if (!kv.pathKeys.includes(key.slice(0, -1))) return word.literal && word.text === entry.text;
+      const rest: ArgWord = { ...word, text: word.text.slice(key.length), pieces: [{ ...first, text: first.text.slice(key.length) }, ...word.pieces.slice(1)] };
+      return pathMatches(value, rest, cwd);
+    }
+  }
+  return pathMatches(entry.text, word, cwd);
+}
+
+/** Entry operand text vs a command word, both read as paths relative to the command's cwd. */
+function pathMatches(entryText: string, word: ArgWord, cwd: string | null): boolean {
+  if (entryText.startsWith("/") || cwd !== null) {
+    const target = resolvePath(entryText, cwd ?? "/");
+    if (/[*?[]/.test(entryText) && word.literal) return entryText === word.text || globLiteralMatch(entryText, word, cwd);
+    return operandCouldBePath(word, target, cwd);
+  }
+  // Relative entry, unknown cwd: compare as relative paths; unknown words may be anything.
+  if (!word.literal) return true;
+  return !word.text.startsWith("/") && normalizeRelative(word.text) === normalizeRelative(entryText);
+}
+
+/** An entry operand that is itself a glob (`rm -rf /*`) matches literal paths it would expand to. */
+function globLiteralMatch(entryText: string, word: ArgWord, cwd: string | null): boolean {
+  if (word.glob) return false;
+  const path = resolvePath(word.text, cwd ?? "/");
+  const re = new RegExp(
+    "^" +
+      resolvePath(entryText, cwd ?? "/")
+        .split("/")
+        .map((seg) => seg.replace(/[.+^${}()|\\]/g, "\\$&").replace(/\*/g, "[^/]*").replace(/\?/g, "[^/]"))
+        .join("/") +
+      "$",
+  );
+  return re.test(path);
+}
+
+const OVERWRITE_FAMILY: Record<string, string> = { ">": ">", ">|": ">", "&>": ">", ">&": ">", ">>": ">>", "&>>": ">>" };
+
+function sameRedirect(p: { op: string; target: string }, op: string, word: ArgWord | null, cmd: SimpleCommand): boolean {
+  if ((OVERWRITE_FAMILY[p.op] ?? p.op) !== (OVERWRITE_FAMILY[op] ?? op)) return false;
+  if (word === null) return false;
+  return pathMatches(p.target, word, cmd.cwdKnown ? cmd.cwd : null);
+}

@@ -1,0 +1,206 @@
+/**
+ * THE command class table. One row per program (or program family) that
+ * makes a command `elevated` (runs with more privilege) or `destructive`
+ * (deletes or overwrites). Conditions are code, with the rule in words next
+ * to it; docs/exec-security.md renders the same table.
+ */
+import { hasFlag, parseArgs } from "./flags.js";
+import type { ParsedArgs } from "./flags.js";
+import { resolvePath } from "./paths.js";
+import type { ClassReason, CommandClass, PathExists, SimpleCommand } from "./types.js";
+import type { ArgWord } from "./words.js";
+
+export interface ClassCheck {
+  cmd: SimpleCommand;
+  args: ParsedArgs;
+  /** Does this operand name an existing path? Unknown (non-static path or cwd) counts as existing. */
+  exists: (word: ArgWord) => boolean;
+}
+
+export interface ClassRule {
+  /** Program basenames; a trailing `*` is a prefix (`mkfs.*`). */
+  programs: readonly string[];
+  class: CommandClass;
+  /** The condition in words ("always", "with -R", …) for the docs. */
+  when: string;
+  why: string;
+  /** Absent: always. */
+  test?: (c: ClassCheck) => boolean;
+}
+
+const always = undefined;
+
+function operandTexts(c: ClassCheck): string[] {
+  return c.args.operands.map((w) => w.text);
+}
+
+/** Subcommand of git after its global options (`git -C dir push` → push). */
+function gitSub(c: ClassCheck): { sub: string; rest: ArgWord[] } | null {
+  const words = c.cmd.words.slice(1);
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i] as ArgWord;
+    if (!w.literal) return null;
+    if (["-C", "-c", "--git-dir", "--work-tree", "--namespace", "--exec-path"].includes(w.text)) {
+      i++;
+      continue;
+    }
+    if (w.text.startsWith("-")) continue;
+    return { sub: w.text, rest: words.slice(i + 1) };
+  }
+  return null;
+}
+
+function gitRule(test: (sub: string, args: ParsedArgs) => boolean): (c: ClassCheck) => boolean {
+  return (c) => {
+    const g = gitSub(c);
+    return g !== null && test(g.sub, parseArgs("git", g.rest));
+  };
+}
+
+/** Destination of cp/mv/ln exists (and no -n): it would be overwritten. */
+function overwritesDestination(c: ClassCheck): boolean {
+  if (hasFlag(c.args, "-n", "-t")) return false;
+  const ops = c.args.operands;
+  const dest = ops[ops.length - 1];
+  return ops.length >= 2 && dest !== undefined && c.exists(dest);
+}
+
+export const COMMAND_CLASS_TABLE: readonly ClassRule[] = [
+  // ── elevated: runs something with more privilege or as another identity ──
+  { programs: ["sudo", "sudoedit", "doas", "pkexec", "run0"], class: "elevated", when: "always", why: "runs a command as another (usually root) user", test: always },
+  { programs: ["su", "runuser"], class: "elevated", when: "always", why: "switches user identity", test: always },
+  { programs: ["runas"], class: "elevated", when: "always", why: "runs a program as another user", test: always },
+  { programs: ["chroot"], class: "elevated", when: "always", why: "needs root; runs a command in another root", test: always },
+  { programs: ["nsenter"], class: "elevated", when: "always", why: "enters other namespaces (needs privilege)", test: always },
+  { programs: ["setpriv", "capsh"], class: "elevated", when: "always", why: "changes uid/gid/capabilities", test: always },
+  {
+    programs: ["machinectl"],
+    class: "elevated",
+    when: "shell or login",
+    why: "opens a (root by default) shell in a machine",
+    test: (c) => ["shell", "login"].includes(operandTexts(c)[0] ?? ""),
+  },
+  {
+    programs: ["systemd-run"],
+    class: "elevated",
+    when: "without --user",
+    why: "runs a command as a system service (root)",
+    test: (c) => !hasFlag(c.args, "--user"),
+  },
+  // ── destructive: deletes or overwrites ──
+  { programs: ["rm", "rmdir", "unlink", "srm"], class: "destructive", when: "always", why: "deletes files", test: always },
+  { programs: ["shred", "wipe"], class: "destructive", when: "always", why: "overwrites file contents irrecoverably", test: always },
+  { programs: ["dd"], class: "destructive", when: "always", why: "raw block copy; can overwrite files and devices", test: always },
+  { programs: ["truncate"], class: "destructive", when: "always", why: "cuts file contents", test: always },
+  {
+    programs: ["mkfs", "mkfs.*", "mke2fs", "mkswap", "mkdosfs", "mkntfs", "wipefs", "blkdiscard"],
+    class: "destructive",
+    when: "always",
+    why: "formats or wipes a filesystem or device",
+    test: always,
+  },
+  { programs: ["fdisk", "sfdisk", "cfdisk", "gdisk", "sgdisk", "parted"], class: "destructive", when: "always", why: "rewrites partition tables", test: always },
+  { programs: ["lvremove", "vgremove", "pvremove"], class: "destructive", when: "always", why: "removes LVM volumes", test: always },
+  {
+    programs: ["zfs", "zpool"],
+    class: "destructive",
+    when: "destroy or labelclear",
+    why: "destroys a ZFS dataset or pool",
+    test: (c) => ["destroy", "labelclear"].includes(operandTexts(c)[0] ?? ""),
+  },
+  { programs: ["find"], class: "destructive", when: "with -delete", why: "deletes every file it finds", test: (c) => hasFlag(c.args, "-delete") },
+  {
+    programs: ["git"],
+    class: "destructive",
+    when: "clean -f; reset --hard; push --force/-f/--force-with-lease/--mirror/--delete or +refspec; branch -D; stash drop|clear",
+    why: "discards work or rewrites history",
+    test: gitRule((sub, a) => {
+      const ops = a.operands.map((w) => w.text);
+      if (sub === "clean") return hasFlag(a, "--force");
+      if (sub === "reset") return hasFlag(a, "--hard");
+      if (sub === "push") {
+        return hasFlag(a, "--force", "--force-with-lease", "--force-if-includes", "--mirror", "--delete", "-d") || ops.some((o) => o.startsWith("+") || o.startsWith(":"));
+      }
+      if (sub === "branch") return hasFlag(a, "-D") || (hasFlag(a, "--delete", "-d") && hasFlag(a, "--force"));
+      if (sub === "stash") return ["drop", "clear"].includes(ops[0] ?? "");
+      return false;
+    }),
+  },
+  {
+    programs: ["mv", "cp"],
+    class: "destructive",
+    when: "destination exists (and no -n)",
+    why: "overwrites an existing file",
+    test: overwritesDestination,
+  },
+  { programs: ["ln"], class: "destructive", when: "with -f and an existing destination", why: "replaces an existing file", test: (c) => hasFlag(c.args, "-f") && overwritesDestination(c) },
+  {
+    programs: ["tee"],
+    class: "destructive",
+    when: "without -a, onto an existing file",
+    why: "overwrites an existing file",
+    test: (c) => !hasFlag(c.args, "-a") && c.args.operands.some((w) => c.exists(w)),
+  },
+  {
+    programs: ["chmod", "chown", "chgrp"],
+    class: "destructive",
+    when: "with -R",
+    why: "recursive permission/ownership change is not undoable",
+    test: (c) => hasFlag(c.args, "-R"),
+  },
+  { programs: ["rsync"], class: "destructive", when: "with --delete*/--remove-source-files", why: "deletes files", test: (c) => [...c.args.flags].some((f) => /^--(delete|del\b|remove-source-files)/.test(f)) },
+  { programs: ["crontab"], class: "destructive", when: "with -r", why: "removes the crontab", test: (c) => hasFlag(c.args, "-r") },
+];
+
+/** Device paths that are safe redirect targets. */
+const HARMLESS_DEVICES = /^\/dev\/(null|zero|full|random|urandom|tty|stdin|stdout|stderr|fd\/\d+|pts\/\d+)$/;
+/** Block devices and memory: writing there destroys data whatever the operator. */
+const BLOCK_DEVICES = /^\/dev\/(sd|hd|vd|xvd|nvme|mmcblk|loop|md|dm-|sr|mapper\/|disk\/|mem$|kmem$|port$)/;
+/** Operators that truncate their target. */
+const OVERWRITE_OPS = new Set([">", ">|", "&>"]);
+const WRITE_OPS = new Set([">", ">|", "&>", ">>", "&>>", "<>"]);
+
+function ruleApplies(rule: ClassRule, program: string): boolean {
+  return rule.programs.some((p) => (p.endsWith("*") ? program.startsWith(p.slice(0, -1)) : program === p));
+}
+
+/** Classifies one simple command. Unanalyzable commands are handled by the analyser (both classes). */
+export function classifyCommand(cmd: SimpleCommand, pathExists: PathExists): { classes: CommandClass[]; reasons: ClassReason[] } {
+  const reasons: ClassReason[] = [];
+  const resolve = (word: ArgWord): string | null => {
+    if (!word.literal || word.glob) return null;
+    if (word.text.startsWith("/")) return resolvePath(word.text, "/");
+    return cmd.cwdKnown ? resolvePath(word.text, cmd.cwd) : null;
+  };
+  const exists = (word: ArgWord): boolean => {
+    const p = resolve(word);
+    return p === null || pathExists(p);
+  };
+  const check: ClassCheck = { cmd, args: parseArgs(cmd.program, cmd.words.slice(1)), exists };
+  for (const w of cmd.wrappers) {
+    for (const rule of COMMAND_CLASS_TABLE) {
+      if (rule.class === "elevated" && ruleApplies(rule, w) && rule.when === "always") reasons.push({ class: "elevated", program: w, why: rule.why });
+    }
+  }
+  for (const rule of COMMAND_CLASS_TABLE) {
+    if (!ruleApplies(rule, cmd.program)) continue;
+    if (rule.test === undefined || rule.test(check)) reasons.push({ class: rule.class, program: cmd.program, why: rule.why });
+  }
+  cmd.redirects.forEach((r, i) => {
+    const word = cmd.redirectWords[i] ?? null;
+    const isFileDup = r.op === ">&" && word !== null && !(word.literal && /^(\d+|-)$/.test(word.text));
+    if (!WRITE_OPS.has(r.op) && !isFileDup) return;
+    const target = word === null ? null : resolve(word);
+    const label = cmd.program || "(redirect)";
+    if (target !== null && HARMLESS_DEVICES.test(target)) return;
+    if (target !== null && BLOCK_DEVICES.test(target)) {
+      reasons.push({ class: "destructive", program: label, why: `writes to a block device (${target})` });
+      return;
+    }
+    if (!OVERWRITE_OPS.has(r.op) && !isFileDup) return;
+    if (target === null) reasons.push({ class: "destructive", program: label, why: `overwriting redirect to a target that is not static (${r.op})` });
+    else if (pathExists(target)) reasons.push({ class: "destructive", program: label, why: `overwriting redirect onto an existing file (${target})` });
+  });
+  const classes = (["elevated", "destructive"] as CommandClass[]).filter((c) => reasons.some((r) => r.class === c));
+  return { classes, reasons };
+}

@@ -1,0 +1,190 @@
+/**
+ * Path reasoning for operands: normalisation against a cwd, glob coverage,
+ * and "could this partly unknown word be that path?".
+ */
+import type { ArgWord, Piece } from "./words.js";
+
+/** Normalises an absolute path: `//`, `/./`, `..`, trailing slash. `/..` is `/`. */
+export function normalizeAbsolute(path: string): string {
+  const out: string[] = [];
+  for (const seg of path.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") out.pop();
+    else out.push(seg);
+  }
+  return "/" + out.join("/");
+}
+
+/** Normalises a relative path without a base: `a/./b/../c/` → `a/c`, `./` → `.`, keeps leading `..`. */
+export function normalizeRelative(path: string): string {
+  const out: string[] = [];
+  for (const seg of path.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === ".." && out.length > 0 && out[out.length - 1] !== "..") out.pop();
+    else out.push(seg);
+  }
+  return out.length === 0 ? "." : out.join("/");
+}
+
+/** Resolves `path` against `cwd` (an absolute path). */
+export function resolvePath(path: string, cwd: string): string {
+  return normalizeAbsolute(path.startsWith("/") ? path : `${cwd}/${path}`);
+}
+
+function segmentsOf(abs: string): string[] {
+  return abs.split("/").filter((s) => s !== "");
+}
+
+/**
+ * Could a word whose pieces contain unknown (dynamic) parts evaluate to the
+ * absolute path `target` (after normalisation)? Sound over-approximation: only
+ * the literal tail after the last unknown part constrains the result, because
+ * an unknown part may itself contain `/` and `..`.
+ */
+export function couldEqualPath(pieces: Piece[], target: string): boolean {
+  let last = -1;
+  pieces.forEach((p, i) => {
+    if (p.kind === "dyn") last = i;
+  });
+  if (last < 0) return false;
+  const lastDyn = pieces[last];
+  if (lastDyn?.kind === "dyn" && lastDyn.descendsOnly && last === pieces.length - 1 && pieces.slice(0, last).every((p) => p.kind === "lit")) {
+    const prefix = normalizeAbsolute(pieces.slice(0, last).map((p) => (p.kind === "lit" ? p.text : "")).join(""));
+    const t = normalizeAbsolute(target);
+    return t === prefix || t.startsWith(prefix === "/" ? "/" : `${prefix}/`);
+  }
+  const tailPieces = pieces.slice(last + 1);
+  if (tailPieces.some((p) => p.kind === "lit" && (p.extglob === true || (!p.quoted && hasGlobChars(p.text))))) return true;
+  const tail = tailPieces.map((p) => (p.kind === "lit" ? p.text : "")).join("");
+  const targetSegs = segmentsOf(normalizeAbsolute(target));
+  const lastTargetSeg = targetSegs[targetSegs.length - 1] ?? "";
+  const slash = tail.indexOf("/");
+  if (slash < 0) {
+    if (tail === "" || tail === "." || tail === "..") return true;
+    return lastTargetSeg.endsWith(tail);
+  }
+  const partial = tail.slice(0, slash);
+  const named: string[] = [];
+  let leadingUp = 0;
+  for (const seg of tail.slice(slash + 1).split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") {
+      if (named.length > 0) named.pop();
+      else leadingUp++;
+    } else named.push(seg);
+  }
+  if (named.length === 0) return true;
+  if (targetSegs.length < named.length) return false;
+  const suffix = targetSegs.slice(targetSegs.length - named.length);
+  if (suffix.some((s, i) => s !== named[i])) return false;
+  if (leadingUp > 0 || partial === "" || partial === "." || partial === "..") return true;
+  const before = targetSegs[targetSegs.length - named.length - 1];
+  return before !== undefined && before.endsWith(partial);
+}
+
+/** Unquoted glob characters: `*`, `?`, or a `[` closed by a later `]`. */
+export function hasGlobChars(text: string): boolean {
+  return /[*?]/.test(text) || /\[.*\]/.test(text);
+}
+
+function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+}
+
+/** A glob word as a pattern string where quoted glob characters are backslash-escaped. */
+function patternText(word: ArgWord): string {
+  return word.pieces
+    .map((p) => (p.kind === "lit" ? (p.quoted ? p.text.replace(/[*?[\]\\]/g, "\\$&") : p.text) : "*"))
+    .join("");
+}
+
+function segmentIsGlob(seg: string): boolean {
+  const unescaped = seg.replace(/\\./g, "");
+  return hasGlobChars(unescaped) || /@\(/.test(unescaped);
+}
+
+export interface GlobInfo {
+  /** The directory the glob lists: the literal path before its first glob segment. */
+  coveredDir: string;
+  regex: RegExp;
+}
+
+/** Compiles a glob word resolved against `cwd` (absolute). */
+export function compileGlob(word: ArgWord, cwd: string): GlobInfo {
+  const raw = patternText(word);
+  const full = raw.startsWith("/") ? raw : `${cwd}/${raw}`;
+  const segs: string[] = [];
+  let sawGlob = false;
+  const covered: string[] = [];
+  for (const seg of full.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    const isGlob = segmentIsGlob(seg);
+    if (seg === ".." && !sawGlob) {
+      segs.pop();
+      covered.pop();
+      continue;
+    }
+    segs.push(seg);
+    if (isGlob) sawGlob = true;
+    if (!sawGlob) covered.push(seg);
+  }
+  const body = segs.map(globSegmentRegex).join("\\/");
+  return { coveredDir: "/" + covered.join("/"), regex: new RegExp(`^\\/${body}$`) };
+}
+
+function globSegmentRegex(seg: string): string {
+  let out = "";
+  for (let i = 0; i < seg.length; i++) {
+    const c = seg[i] as string;
+    if (c === "\\" && i + 1 < seg.length) {
+      out += escapeRegex(seg[i + 1] as string);
+      i++;
+    } else if (c === "*") out += "[^/]*";
+    else if (c === "?") out += "[^/]";
+    else if (c === "[") {
+      const close = seg.indexOf("]", i + 2);
+      if (close < 0) {
+        out += "\\[";
+        continue;
+      }
+      let cls = seg.slice(i + 1, close);
+      if (cls.startsWith("!")) cls = "^" + cls.slice(1);
+      out += `[${cls.replace(/\\/g, "\\\\")}]`;
+      i = close;
+    } else if (c === "@" && seg[i + 1] === "(") {
+      const close = seg.indexOf(")", i);
+      if (close < 0) {
+        out += "@";
+        continue;
+      }
+      out += "[^/]*";
+      i = close;
+    } else out += escapeRegex(c);
+  }
+  return out;
+}
+
+/**
+ * Does a command operand stand for the absolute path `target`? `cwd` null =
+ * the command's working directory is not statically known.
+ */
+export function operandCouldBePath(word: ArgWord, target: string, cwd: string | null): boolean {
+  const wanted = normalizeAbsolute(target);
+  if (!word.literal) return couldEqualPath(word.pieces, wanted);
+  const relative = !word.text.startsWith("/");
+  if (relative && cwd === null) {
+    return couldEqualPath([{ kind: "dyn", splittable: false, what: "cwd" }, ...asTail(word)], wanted);
+  }
+  const base = cwd ?? "/";
+  if (word.glob) {
+    const g = compileGlob(word, base);
+    return g.coveredDir === wanted || g.regex.test(wanted);
+  }
+  return resolvePath(word.text, base) === wanted;
+}
+
+function asTail(word: ArgWord): Piece[] {
+  const first = word.pieces[0];
+  const slashFirst: Piece = { kind: "lit", text: "/", quoted: true };
+  return first ? [slashFirst, ...word.pieces] : [slashFirst];
+}
