@@ -74,9 +74,9 @@ describe("HTTP API", () => {
     assert.equal(r.status, 403);
     await assert.rejects(RawWs.open(t.wsUrl, { origin: "https://evil.example" }), (e: Error & { statusCode?: number }) => e.statusCode === 403);
     await assert.rejects(RawWs.open(t.wsUrl, { origin: "https://console.company.com.evil.example" }), (e: Error & { statusCode?: number }) => e.statusCode === 403);
-    const lines = (await t.audit()).filter((l) => l.type === "auth.failure" && l.metadata.reason === "origin_not_allowed");
-    assert.ok(lines.some((l) => l.metadata.transport === "http"));
-    assert.ok(lines.some((l) => l.metadata.transport === "ws"));
+    // Refusals before authentication are audited asynchronously; wait for both lines.
+    await t.waitForAudit((l) => l.type === "auth.failure" && l.metadata.reason === "origin_not_allowed" && l.metadata.transport === "http");
+    await t.waitForAudit((l) => l.type === "auth.failure" && l.metadata.reason === "origin_not_allowed" && l.metadata.transport === "ws");
     // The allowed origin passes.
     const ok = await RawWs.open(t.wsUrl, { origin: "https://console.company.com" });
     await ok.challenge();
