@@ -28,7 +28,8 @@ export function substituteString(
     if (match === "$${") return "${";
     const m = VAR_EXPR.exec(expr ?? "");
     if (!m) {
-      issues.push({ path, message: `invalid variable reference "\${${expr ?? ""}}" (use \${NAME} or \${NAME:-default})` });
+      // The text between the braces is not echoed: it may be a secret pasted in by mistake.
+      issues.push({ path, message: "invalid variable reference (use ${NAME} or ${NAME:-default}, or $${ for a literal ${)" });
       return "";
     }
     const name = m[1] as string;
