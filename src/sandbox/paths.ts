@@ -121,7 +121,9 @@ export async function resolveToolPath(scope: PathScope, given: string): Promise<
   }
   if (isHidden(scope, lexical)) throw sandboxDenied("hidden_path", given);
 
-  const { real, exists } = await resolveReal(lexical, given, 0);
+  const { real, exists } = await resolveReal(lexical, given, 0).catch((e: unknown) => {
+    throw fromFsError(e, given); // e.g. a link that vanished between lstat and readlink
+  });
   assertAllowed(scope, real, given, "symlink_escape");
   return { given, real, exists, display: displayPath(scope, real) };
 }
