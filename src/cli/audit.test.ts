@@ -169,3 +169,24 @@ test("tail -n prints the last lines; -f follows appends until aborted", async ()
   assert.equal(stdout.text.split("\n").at(-2), copy);
   assert.deepEqual(jsonLines(stdout.text).map((l) => l.type), ["auth.failure", "config.change", "auth.failure"]);
 });
+
+test("tail -f follows a retention rewrite without repeating lines", async () => {
+  const path = join(await tempDir("audit-cli-"), "audit.jsonl");
+  const clock = new FakeClock(T0);
+  const log = await openAuditLog({ path, clock, retentionDays: 1 });
+  await log.append(event({ type: "auth.failure", outcome: "failure" }));
+  clock.advance(2 * 24 * 60 * MIN);
+  await log.append(event({ type: "auth.login" }));
+
+  const ac = new AbortController();
+  const stdout = new TextSink();
+  const following = run(path, ["tail", "-f", "--json"], { signal: ac.signal, stdout });
+  await waitFor(() => jsonLines(stdout.text).length === 2);
+  assert.deepEqual(await log.purgeExpired(), { removed: 1 });
+  await log.append(event({ type: "config.change" }));
+  await log.close();
+  await waitFor(() => jsonLines(stdout.text).length >= 3);
+  ac.abort();
+  assert.equal((await following).code, 0);
+  assert.deepEqual(jsonLines(stdout.text).map((l) => l.type), ["auth.failure", "auth.login", "config.change"]);
+});
