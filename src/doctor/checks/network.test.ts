@@ -29,6 +29,8 @@ describe("network check", () => {
     { name: "all interfaces, no proxy", yaml: 'gateway:\n  bind: "0.0.0.0"\n', status: "fail" },
     { name: "all interfaces behind a LAN proxy", yaml: 'gateway:\n  bind: "0.0.0.0"\n  trustedProxies: ["10.0.0.5"]\n', status: "pass" },
     { name: "all interfaces, only a wide-open proxy", yaml: 'gateway:\n  bind: "0.0.0.0"\n  trustedProxies: ["0.0.0.0/0", "bad"]\n', status: "fail" },
+    { name: "tailnet address in tailscale mode", yaml: 'gateway:\n  bind: "100.101.102.103"\n  auth:\n    mode: tailscale\n    allowTailscale: true\n', status: "pass" },
+    { name: "tailnet address without tailscale auth", yaml: 'gateway:\n  bind: "100.101.102.103"\n', status: "fail" },
     { name: "all interfaces with only a local proxy", yaml: 'gateway:\n  bind: "0.0.0.0"\n  trustedProxies: ["127.0.0.1"]\n', status: "warn" },
   ];
   for (const c of bindCases) {

@@ -4,7 +4,7 @@
  * Guide: "Set up TLS termination", "Configure trusted proxies", "Review rate limiting settings".
  */
 import { isLoopbackBind } from "../../config/index.js";
-import { compileTrustedProxies, isLoopback, parseCidr } from "../../transport/net/ip.js";
+import { cidrContains, compileTrustedProxies, isLoopback, parseCidr } from "../../transport/net/ip.js";
 import type { Cidr } from "../../transport/net/ip.js";
 import { skippedForInvalidConfig } from "../skipped.js";
 import type { DoctorContext, Finding } from "../types.js";
@@ -20,7 +20,7 @@ const TLS_FIX = "set up TLS termination at a reverse proxy and list it in gatewa
 export async function networkCheck(ctx: DoctorContext): Promise<Finding[]> {
   if (!ctx.loaded) return [skippedForInvalidConfig("network")];
   const gw = ctx.loaded.config.gateway;
-  return [...bindFindings(gw.bind, usableProxies(gw.trustedProxies)), ...proxyFindings(gw.trustedProxies), ...originFindings(gw.allowedOrigins), ...rateLimitFindings(gw.rateLimit)];
+  return [...bindFindings(gw.bind, usableProxies(gw.trustedProxies), gw.auth.mode === "tailscale"), ...proxyFindings(gw.trustedProxies), ...originFindings(gw.allowedOrigins), ...rateLimitFindings(gw.rateLimit)];
 }
 
 /** Entries that are valid and narrow: only these count as evidence of a TLS-terminating proxy. */
@@ -35,9 +35,19 @@ function usableProxies(entries: readonly string[]): Cidr[] {
   return out;
 }
 
-function bindFindings(bind: string, proxies: readonly Cidr[]): Finding[] {
+/** Tailscale's address ranges: traffic to them travels inside the tailnet's WireGuard tunnels. */
+const TAILNET = ["100.64.0.0/10", "fd7a:115c:a1e0::/48"].map((c) => {
+  const r = parseCidr(c);
+  if (!r.ok) throw new Error(`bad built-in range ${c}`);
+  return r.cidr;
+});
+
+function bindFindings(bind: string, proxies: readonly Cidr[], tailscale: boolean): Finding[] {
   const subject = "gateway.bind";
   if (isLoopbackBind(bind)) return [{ check: "network", id: "network.bind", status: "pass", subject, message: `bound to loopback (${bind}) only` }];
+  if (tailscale && TAILNET.some((c) => cidrContains(c, bind))) {
+    return [{ check: "network", id: "network.bind", status: "pass", subject, message: `bound to the tailnet address ${bind} (traffic is encrypted by WireGuard)` }];
+  }
   if (proxies.length === 0) {
     return [
       {
