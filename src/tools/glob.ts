@@ -12,9 +12,9 @@ export type GlobArgs = z.infer<typeof globArgs>;
 /** Soft deadline share of the budget: the walk returns partial results before the hard kill. */
 const SOFT_SHARE = 0.8;
 
-export function runGlob(args: GlobArgs, ctx: ToolContext): Promise<GlobResult> {
+export async function runGlob(args: GlobArgs, ctx: ToolContext): Promise<GlobResult> {
   const budget = ctx.limits.searchTimeoutMs;
-  return runInWorker<GlobResult>(
+  return await runInWorker<GlobResult>(
     {
       kind: "glob",
       scope: { workspace: ctx.workspace, policy: ctx.policy, hiddenPaths: ctx.hiddenPaths },

@@ -84,9 +84,17 @@ class Collector {
   }
 }
 
+/** Without a "/", a glob matches base names ("*.md"); with one, workspace-relative paths. */
+export function globFilter(glob: string | undefined): (rel: string) => boolean {
+  if (glob === undefined) return () => true;
+  const isMatch = picomatch(glob, { dot: true });
+  if (glob.includes("/")) return isMatch;
+  return (rel) => isMatch(rel.slice(rel.lastIndexOf("/") + 1));
+}
+
 async function searchTree(scope: PathScope, task: SearchTask, collector: Collector, display: string, real: string) {
   const root = await openDirectory(scope, { given: task.path, real, exists: true, display });
-  const inGlob = task.glob === undefined ? () => true : picomatch(task.glob, { dot: true, basename: true });
+  const inGlob = globFilter(task.glob);
   try {
     const end = await walk(
       scope,

@@ -16,10 +16,10 @@ export type SearchArgs = z.infer<typeof searchArgs>;
 
 const SOFT_SHARE = 0.8;
 
-export function runSearch(args: SearchArgs, ctx: ToolContext): Promise<SearchResult> {
+export async function runSearch(args: SearchArgs, ctx: ToolContext): Promise<SearchResult> {
   compilePattern(args.pattern); // a syntax error is answered without starting a worker
   const budget = ctx.limits.searchTimeoutMs;
-  return runInWorker<SearchResult>(
+  return await runInWorker<SearchResult>(
     {
       kind: "search",
       scope: { workspace: ctx.workspace, policy: ctx.policy, hiddenPaths: ctx.hiddenPaths },
