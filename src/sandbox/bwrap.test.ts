@@ -7,7 +7,7 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { isGatewayError } from "../core/errors.js";
 import { buildBwrapArgs } from "./bwrap-args.js";
-import { checkSandboxAvailable, runCommand } from "./bwrap.js";
+import { checkSandboxAvailable, runCommand, sandboxStartFailure } from "./bwrap.js";
 import type { RunCommandOptions } from "./bwrap.js";
 import { makeTempDirs } from "./temp-workspace.js";
 import type { TempDirs } from "./temp-workspace.js";
@@ -207,6 +207,20 @@ describe("runCommand", () => {
       (e) => isGatewayError(e) && e.code === "FORBIDDEN",
     );
   });
+});
+
+describe("sandboxStartFailure", () => {
+  const base = { exitCode: 1, stdout: "", stderr: "", timedOut: false, truncated: false };
+  const table: [string, typeof base, string | undefined][] = [
+    ["bwrap setup error", { ...base, stderr: "bwrap: No permissions to create new namespace\n" }, "bwrap: No permissions to create new namespace"],
+    ["command failure", { ...base, stderr: "ls: cannot access\n" }, undefined],
+    ["command printed something", { ...base, stdout: "x", stderr: "bwrap: x" }, undefined],
+    ["other exit code", { ...base, exitCode: 2, stderr: "bwrap: x" }, undefined],
+    ["timed out", { ...base, timedOut: true, stderr: "bwrap: x" }, undefined],
+  ];
+  for (const [name, result, want] of table) {
+    it(name, () => assert.equal(sandboxStartFailure(result), want));
+  }
 });
 
 describe("buildBwrapArgs", () => {

@@ -105,12 +105,26 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandResult
     hiddenPaths: opts.hiddenPaths,
     argv: [shell, "-c", opts.command],
   });
+  let result: CommandResult;
   try {
-    return await runProcess({ ...common, file: bwrap, args, cwd: "/" });
+    result = await runProcess({ ...common, file: bwrap, args, cwd: "/" });
   } catch (e) {
     if (e instanceof GatewayError && e.message === "command could not be started") throw unavailable(requested);
     throw e;
   }
+  const failure = sandboxStartFailure(result);
+  if (failure !== undefined) throw new GatewayError("UNAVAILABLE", `sandbox failed to start: ${failure}`);
+  return result;
+}
+
+/**
+ * bubblewrap reports a sandbox it could not set up (no user namespaces, a bind
+ * that failed) as exit code 1 with "bwrap: ..." on stderr and no output; the
+ * command never ran. Returns bwrap's message in that case.
+ */
+export function sandboxStartFailure(r: CommandResult): string | undefined {
+  if (r.timedOut || r.exitCode !== 1 || r.stdout !== "" || !r.stderr.startsWith("bwrap: ")) return undefined;
+  return (r.stderr.split("\n")[0] ?? "").slice(0, 300);
 }
 
 /**
@@ -135,8 +149,7 @@ export async function checkSandboxAvailable(bwrapPath?: string): Promise<{ ok: b
       bwrapPath: requested,
     });
     if (r.exitCode === 0) return { ok: true };
-    const firstLine = r.stderr.split("\n").find((l) => l.trim() !== "") ?? `exit code ${r.exitCode}`;
-    return { ok: false, reason: `bubblewrap failed to start a sandbox: ${firstLine.slice(0, 300)}` };
+    return { ok: false, reason: `the sandbox probe exited with code ${r.exitCode}` };
   } catch (e) {
     return { ok: false, reason: e instanceof Error ? e.message : "sandbox probe failed" };
   } finally {
