@@ -80,6 +80,7 @@ export async function invokeTool(deps: PipelineDeps, ctx: InvokeContext, req: In
     policy: runtime.config.tools.policy,
     limits: runtime.toolLimits,
     hiddenPaths: deps.hiddenPaths,
+    bwrapPath: runtime.config.tools.exec.bwrapPath,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   };
 
