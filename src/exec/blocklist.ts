@@ -8,6 +8,7 @@ import { flagSpecFor, parseArgs } from "./flags.js";
 import type { ParsedArgs } from "./flags.js";
 import { couldEqualPath, normalizeRelative, operandCouldBePath, resolvePath } from "./paths.js";
 import type { CommandAnalysis, SimpleCommand } from "./types.js";
+import { makeWord } from "./words.js";
 import type { ArgWord } from "./words.js";
 
 /** One simple command of an entry, in matchable form. */
@@ -61,12 +62,11 @@ function compileEntry(entry: string): CompiledEntry | { message: string } {
   const a = analyzeCommand(entry, { cwd: ENTRY_CWD, pathExists: () => false });
   if (!a.ok) return { message: `blocklist entry does not parse as shell: ${a.parseError ?? "syntax error"}` };
   if (a.functions.some((f) => f.forksItself)) return { entry, kind: "fork-bomb" };
-  if (a.unanalyzable.length > 0) return { message: `blocklist entry is not static: ${a.unanalyzable[0]?.why ?? ""}` };
   const commands = a.commands.filter((c) => c.program !== "" || c.redirects.length > 0);
   if (commands.length === 0) return { message: "blocklist entry contains no command" };
   const patterns: CommandPattern[] = [];
   for (const c of commands) {
-    if (c.dynamic) return { message: "blocklist entry is not static: it contains expansions" };
+    if (c.dynamic) return { message: `blocklist entry is not static: ${a.unanalyzable[0]?.why ?? "it contains expansions"}` };
     const parsed = parseArgs(c.program, c.words.slice(1));
     patterns.push({
       program: c.program,
@@ -141,14 +141,29 @@ function operandMatches(program: string, entry: ArgWord, word: ArgWord, cmd: Sim
     if (eq > 0) {
       const key = entry.text.slice(0, eq + 1);
       const value = entry.text.slice(eq + 1);
-      const first = word.pieces[0];
-      if (!first || first.kind !== "lit" || !first.text.startsWith(key)) return !word.literal && first?.kind === "dyn";
+      const rest = dropLiteralPrefix(word, key);
+      if (rest === null) return !word.literal && word.pieces[0]?.kind === "dyn";
       if (!kv.pathKeys.includes(key.slice(0, -1))) return word.literal && word.text === entry.text;
-      const rest: ArgWord = { ...word, text: word.text.slice(key.length), pieces: [{ ...first, text: first.text.slice(key.length) }, ...word.pieces.slice(1)] };
       return pathMatches(value, rest, cwd);
     }
   }
   return pathMatches(entry.text, word, cwd);
+}
+
+/** The word without a literal prefix (`if=`), or null if it does not start with it. */
+function dropLiteralPrefix(word: ArgWord, prefix: string): ArgWord | null {
+  let need = prefix;
+  const pieces = [...word.pieces];
+  while (need.length > 0) {
+    const p = pieces[0];
+    if (!p || p.kind !== "lit") return null;
+    const n = Math.min(need.length, p.text.length);
+    if (p.text.slice(0, n) !== need.slice(0, n)) return null;
+    need = need.slice(n);
+    if (n === p.text.length) pieces.shift();
+    else pieces[0] = { ...p, text: p.text.slice(n) };
+  }
+  return makeWord(pieces, word.literal ? word.text.slice(prefix.length) : word.text);
 }
 
 /** Entry operand text vs a command word, both read as paths relative to the command's cwd. */

@@ -179,7 +179,8 @@ export function classifyCommand(cmd: SimpleCommand, pathExists: PathExists): { c
   const check: ClassCheck = { cmd, args: parseArgs(cmd.program, cmd.words.slice(1)), exists };
   for (const w of cmd.wrappers) {
     for (const rule of COMMAND_CLASS_TABLE) {
-      if (rule.class === "elevated" && ruleApplies(rule, w) && rule.when === "always") reasons.push({ class: "elevated", program: w, why: rule.why });
+      // A wrapper that ran a command is elevated by name (its conditions are about its own flags, settled by unwrap).
+      if (rule.class === "elevated" && ruleApplies(rule, w)) reasons.push({ class: "elevated", program: w, why: rule.why });
     }
   }
   for (const rule of COMMAND_CLASS_TABLE) {

@@ -126,7 +126,7 @@ export function compileGlob(word: ArgWord, cwd: string): GlobInfo {
     }
     segs.push(seg);
     if (isGlob) sawGlob = true;
-    if (!sawGlob) covered.push(seg);
+    if (!sawGlob) covered.push(seg.replace(/\\(.)/g, "$1"));
   }
   const body = segs.map(globSegmentRegex).join("\\/");
   return { coveredDir: "/" + covered.join("/"), regex: new RegExp(`^\\/${body}$`) };

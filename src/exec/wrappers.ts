@@ -197,7 +197,9 @@ export function unwrap(words: ArgWord[]): Unwrapped {
       return out;
     }
     if (step.rest.length === 0) return out;
-    out.wrappers.push(name);
+    // systemd-run --user runs as the caller: recorded apart so it is not elevated.
+    const userScope = name === "systemd-run" && args.some((w) => w.literal && w.text === "--user");
+    out.wrappers.push(userScope ? "systemd-run --user" : name);
     out.words = step.rest;
   }
   out.unanalyzable = "too many nested wrappers";
