@@ -64,7 +64,7 @@ export async function authenticateTailscale(
   const addr = (typeof xff === "string" ? xff : Array.isArray(xff) ? xff.join(",") : "").split(",").pop()?.trim() ?? "";
   if (addr === "") throw authError("TAILSCALE_HEADER_MISSING", "X-Forwarded-For missing on a tailscale request");
   const r = await deps.tailscale.verify(addr, login);
-  if (!r.ok) throw authError(`TAILSCALE_${r.reason.toUpperCase()}`, `tailscale identity not verified: ${r.reason.replace(/_/g, " ")}`);
+  if (!r.ok) throw authError(`TAILSCALE_${r.reason.replace(/^tailscale_/, "").toUpperCase()}`, `tailscale identity not verified: ${r.reason.replace(/_/g, " ")}`);
   void client;
   return { id: r.login, method: "tailscale" };
 }
