@@ -277,6 +277,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       if (closing) return sendError(res, new GatewayError("UNAVAILABLE", "gateway is shutting down"));
       handleInvoke(req, res, client).catch((e: unknown) => {
         if (!(e instanceof GatewayError)) log.error(`request failed: ${(e as Error)?.stack ?? String(e)}`);
+        else if (e.code === "UNAVAILABLE" && audit.failed) log.error("audit log cannot be written: refusing requests that must be recorded (fail closed)");
         req.resume();
         sendError(res, e);
       });
@@ -563,8 +564,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     server.closeIdleConnections();
     await new Promise((r) => setTimeout(r, 20));
     server.closeAllConnections();
-    await pairing.flush();
-    await audit.close();
+    await pairing.flush().catch((e: unknown) => log.error(`pairing state flush failed: ${(e as Error).message}`));
+    await audit.close().catch((e: unknown) => log.error(`audit log flush on shutdown failed: ${(e as Error).message}`));
   };
 
   return {

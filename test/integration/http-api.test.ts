@@ -169,3 +169,28 @@ describe("rate limits and lockout", () => {
     }
   });
 });
+
+describe("fail closed", () => {
+  test("when the audit log cannot be written, requests that must be recorded are refused and nothing runs", async () => {
+    const t = await startTestGateway({ config: { gateway: { audit: { path: "/dev/full" } } } });
+    try {
+      const fs = await import("node:fs/promises");
+      const path = await import("node:path");
+      const w = await invokeHttp(t.httpUrl, t.token, { tool: "write", args: { path: "never.txt", content: "x" } });
+      assert.equal(w.status, 503);
+      assert.equal(w.body.error?.type, "unavailable");
+      assert.match(String(w.body.error?.message), /audit log cannot be written/);
+      await assert.rejects(fs.stat(path.join(t.stateDir, "workspace", "never.txt")));
+      const b = await invokeHttp(t.httpUrl, t.token, { tool: "bash", args: { command: "touch ran.txt" } });
+      assert.equal(b.status, 503);
+      await assert.rejects(fs.stat(path.join(t.stateDir, "workspace", "ran.txt")));
+      const c = await RawWs.open(t.wsUrl);
+      await c.challenge();
+      const hello = await c.request("connect", { minProtocol: 3, maxProtocol: 4, client: { id: "x", mode: "backend" }, auth: { token: t.token } });
+      assert.equal(hello.ok, false);
+      assert.equal(hello.error?.code, "UNAVAILABLE");
+    } finally {
+      await t.close();
+    }
+  });
+});
