@@ -76,7 +76,7 @@ describe("analyzeCommand: unanalyzable and errors", () => {
 
   it("bounds nested sh -c depth", () => {
     let cmd = "ls";
-    for (let i = 0; i < 10; i++) cmd = `sh -c ${"'" + cmd.replace(/'/g, "'\\''") + "'"}`;
+    for (let i = 0; i < 9; i++) cmd = `sh -c ${"'" + cmd.replace(/'/g, "'\\''") + "'"}`;
     const a = analyzeCommand(cmd, { ...opts, maxDepth: 8 });
     assert.equal(a.ok, true);
     assert.match(a.unanalyzable[0]?.why ?? "", /deeper than 8/);
@@ -96,5 +96,19 @@ describe("analyzeCommand: unanalyzable and errors", () => {
       { name: "f", forksItself: true },
       { name: "g", forksItself: false },
     ]);
+  });
+});
+
+describe("analyzeCommand: size bound", () => {
+  it("refuses a command line longer than maxBytes", () => {
+    const a = analyzeCommand(`echo ${"a".repeat(100)}`, { ...opts, maxBytes: 50 });
+    assert.equal(a.ok, false);
+    assert.match(a.parseError ?? "", /longer than 50 bytes/);
+  });
+
+  it("analyses a large heredoc within the default bound", () => {
+    const a = analyzeCommand(`cat > out <<'EOF'\n${"line $x\n".repeat(2000)}EOF\n`, opts);
+    assert.equal(a.ok, true);
+    assert.deepEqual(a.commands.map((c) => c.program), ["cat"]);
   });
 });

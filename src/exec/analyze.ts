@@ -39,7 +39,12 @@ export interface AnalyzeOptions {
   pathExists?: PathExists;
   /** Nested `sh -c` / `eval` levels analysed before giving up (default 8). */
   maxDepth?: number;
+  /** Longer command lines are refused as `ok: false` (default 32768): analysis cost grows with size. */
+  maxBytes?: number;
 }
+
+/** Default bound on the command line size analysed. */
+export const DEFAULT_MAX_BYTES = 32_768;
 
 /** Default bound on nested `sh -c` / `eval` / `su -c` scripts. */
 export const DEFAULT_MAX_DEPTH = 8;
@@ -68,6 +73,10 @@ interface Ctx {
 }
 
 export function analyzeCommand(command: string, opts: AnalyzeOptions): CommandAnalysis {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_BYTES;
+  if (Buffer.byteLength(command, "utf8") > maxBytes) {
+    return { ok: false, parseError: `command is longer than ${maxBytes} bytes`, commands: [], classes: [], reasons: [], unanalyzable: [], functions: [] };
+  }
   const walker = new Walker(opts);
   try {
     const parseError = walker.top(command);
@@ -281,6 +290,8 @@ class Walker {
 
   /** Finds command and process substitutions under `node` and analyses their statements. */
   private substs(node: Node, ctx: Ctx, state: State): void {
+    const parts = (node as { Parts?: Node[] }).Parts;
+    if (parts && parts.length === 1 && nodeType(parts[0]) === "Lit") return;
     walk(node, (n) => {
       const t = nodeType(n);
       if (t === "CmdSubst" || t === "ProcSubst") {

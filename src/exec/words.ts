@@ -99,7 +99,13 @@ function cross(a: Alternatives, b: Alternatives): Alternatives | null {
 function evalParts(parts: WordPart[], inDouble: boolean): Alternatives {
   let acc: Alternatives = [[]];
   for (const part of parts) {
-    const next = cross(acc, evalPart(part, inDouble));
+    const alts = evalPart(part, inDouble);
+    if (alts.length === 1) {
+      // Common case: no brace alternatives; extend in place (no quadratic copying).
+      for (const a of acc) a.push(...(alts[0] as Piece[]));
+      continue;
+    }
+    const next = cross(acc, alts);
     if (next === null) return [[{ kind: "dyn", splittable: true, what: "brace expansion too large" }]];
     acc = next;
   }
