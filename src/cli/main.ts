@@ -1,5 +1,7 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --max-semi-space-size=4
 /** `clawdbot` — one executable, one file per command. */
+import { realpathSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { runGatewayCommand } from "./gateway-cmd.js";
 import { runConfigCommand } from "./config-cmd.js";
 import { runTokenCommand } from "./token-cmd.js";
@@ -109,7 +111,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
   }
 }
 
-const isMain = process.argv[1] !== undefined && import.meta.url.endsWith(process.argv[1].replace(/\\/g, "/").split("/").pop() ?? "\0");
+/** True when this file is the program (run directly, through npx, or through a bin symlink). */
+function isMainModule(): boolean {
+  const argv1 = process.argv[1];
+  if (argv1 === undefined) return false;
+  try {
+    return realpathSync(argv1) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+const isMain = isMainModule();
 if (isMain) {
   runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
     (code) => {

@@ -4,7 +4,7 @@
  * through GopherJS wrappers: field access works, but wrapper objects are not
  * identity-stable, so never compare nodes with `===`.
  */
-import sh from "mvdan-sh";
+import { createRequire } from "node:module";
 
 export interface Pos {
   Offset(): number;
@@ -127,21 +127,28 @@ interface Syntax {
   SplitBraces(word: Word): Word;
 }
 
-const syntax = sh.syntax as unknown as Syntax;
+// The parser (a ~17 MB GopherJS build) is loaded on first use, not at gateway start:
+// a gateway whose agents never run a command does not pay for it in memory.
+const requireCjs = createRequire(import.meta.url);
+let loaded: Syntax | undefined;
+function parserModule(): Syntax {
+  loaded ??= (requireCjs("mvdan-sh") as { syntax: unknown }).syntax as Syntax;
+  return loaded;
+}
 
 /** Node type name, e.g. "CallExpr", "Lit", "DblQuoted". */
 export function nodeType(node: unknown): string {
-  return syntax.NodeType(node);
+  return parserModule().NodeType(node);
 }
 
 /** Depth-first walk; return false from `fn` to skip a node's children. */
 export function walk(node: Node, fn: (node: Node) => boolean): void {
-  syntax.Walk(node, (n) => (n === null || n === undefined ? true : fn(n)));
+  parserModule().Walk(node, (n) => (n === null || n === undefined ? true : fn(n)));
 }
 
 /** Rewrites brace expansions in a word's literals into BraceExp parts (mutates and returns the word). */
 export function splitBraces(word: Word): Word {
-  return syntax.SplitBraces(word);
+  return parserModule().SplitBraces(word);
 }
 
 /** A stable identity for a node (GopherJS wrappers are recreated on access). */
@@ -154,7 +161,7 @@ export type ParseResult = { ok: true; file: File } | { ok: false; message: strin
 /** Parses bash syntax. Never throws: a syntax error comes back as `{ ok: false, message }`. */
 export function parseShell(src: string): ParseResult {
   try {
-    const file = syntax.NewParser().Parse(src, "");
+    const file = parserModule().NewParser().Parse(src, "");
     return { ok: true, file };
   } catch (e) {
     return { ok: false, message: parseErrorMessage(e) };

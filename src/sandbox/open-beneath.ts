@@ -27,7 +27,11 @@ export function fdPath(handle: FileHandle, name?: string): string {
 
 /** Reads back where a descriptor really points and checks it against the scope. */
 export async function verifyHandle(scope: PathScope, handle: FileHandle, given: string): Promise<string> {
-  const actual = await fs.readlink(fdPath(handle));
+  return checkDescriptorTarget(scope, await fs.readlink(fdPath(handle)), given);
+}
+
+/** Checks what `/proc/self/fd/<fd>` said a descriptor points at. */
+export function checkDescriptorTarget(scope: PathScope, actual: string, given: string): string {
   if (!path.isAbsolute(actual) || actual.endsWith(" (deleted)")) throw sandboxDenied("path_changed", given);
   assertAllowed(scope, actual, given, "symlink_escape");
   return actual;

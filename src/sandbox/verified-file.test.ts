@@ -76,10 +76,11 @@ describe("verified file access", () => {
     const resolved = await resolveToolPath(sandbox, "swap/secret.txt");
     await fs.symlink(t.outside, path.join(t.workspace, "swap"));
     try {
-      // resolved.real still says workspace/swap/secret.txt; the walk must not follow the new link.
+      // resolved.real still says workspace/swap/secret.txt; the opened descriptor really points
+      // outside, and that is what gets checked before anything is read.
       const r = await resolveToolPath(sandbox, "dir/file.txt");
       const forged = { ...r, real: path.join(t.workspace, "swap", "secret.txt"), exists: true, given: "swap/secret.txt" };
-      await assert.rejects(openFileForRead(sandbox, forged), isRule("path_changed"));
+      await assert.rejects(openFileForRead(sandbox, forged), isRule("symlink_escape"));
       assert.equal(resolved.exists, false);
     } finally {
       await fs.unlink(path.join(t.workspace, "swap"));

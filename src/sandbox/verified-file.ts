@@ -6,12 +6,12 @@
  * more than one hard link (hardlink), since the other name may live outside.
  */
 import { randomBytes } from "node:crypto";
-import { constants, promises as fs } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, promises as fs, readlinkSync } from "node:fs";
 import type { Stats } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { GatewayError } from "../core/errors.js";
 import { fromFsError, isErrno, pathMistake, sandboxDenied } from "./denial.js";
-import { componentsBelowRoot, fdPath, openDirBeneath, openEntryAt, verifyHandle } from "./open-beneath.js";
+import { O_PATH, checkDescriptorTarget, componentsBelowRoot, fdPath, openDirBeneath, openEntryAt, verifyHandle } from "./open-beneath.js";
 import type { PathScope, ResolvedPath } from "./paths.js";
 
 export interface OpenedFile {
@@ -37,19 +37,22 @@ export async function openRegularFileAt(
   name: string,
   given: string,
 ): Promise<OpenedFile> {
-  const ref = await openEntryAt(dir, name, given);
+  return reopenVerified(scope, await openEntryAt(dir, name, given), given);
+}
+
+/**
+ * Given an O_PATH descriptor (opening one has no side effects, whatever it
+ * names), checks what it really is and where it really is, then reopens the
+ * same inode for reading. Closes `ref`.
+ */
+async function reopenVerified(scope: PathScope, ref: FileHandle, given: string): Promise<OpenedFile> {
   try {
+    const realPath = await verifyHandle(scope, ref, given);
     const st = await ref.stat();
     checkRegularFile(scope, st, given);
-    const realPath = await verifyHandle(scope, ref, given);
     // Re-opening the O_PATH descriptor's magic link reaches the same inode, never a new path lookup.
     const handle = await fs.open(fdPath(ref), constants.O_RDONLY | constants.O_NOCTTY | constants.O_NONBLOCK);
-    const opened = await handle.stat();
-    if (opened.ino !== st.ino || opened.dev !== st.dev) {
-      await handle.close();
-      throw sandboxDenied("path_changed", given);
-    }
-    return { handle, stat: opened, realPath };
+    return { handle, stat: st, realPath };
   } catch (e) {
     throw fromFsError(e, given);
   } finally {
@@ -64,15 +67,57 @@ function splitParent(scope: PathScope, resolved: ResolvedPath): { parent: string
   return { parent: components, name };
 }
 
-/** Opens a resolved file for reading through a verified descriptor walk. */
+/**
+ * Opens a resolved file for reading. Reading needs no directory walk: one
+ * O_PATH | O_NOFOLLOW open of the resolved path (no side effects, and a final
+ * component swapped for a symlink fails with ELOOP), then the descriptor's real
+ * path is read back from /proc/self/fd and checked against the scope before any
+ * byte is read. A parent swapped for a symlink meanwhile can only change which
+ * inode was opened, and that inode is what gets checked.
+ */
 export async function openFileForRead(scope: PathScope, resolved: ResolvedPath): Promise<OpenedFile> {
   if (!resolved.exists) throw pathMistake(resolved.given, "no such file or directory");
-  const { parent, name } = splitParent(scope, resolved);
-  const dir = await openDirBeneath(scope, parent, resolved.given);
+  splitParent(scope, resolved); // refuses a path outside the scope root or naming the root itself
+  const ref = await fs.open(resolved.real, O_PATH | constants.O_NOFOLLOW).catch((e: unknown) => {
+    throw isErrno(e, "ELOOP") ? sandboxDenied("path_changed", resolved.given) : fromFsError(e, resolved.given);
+  });
+  return reopenVerified(scope, ref, resolved.given);
+}
+
+export interface OpenedFd {
+  /** A raw descriptor opened read-only; the caller closes it. */
+  fd: number;
+  stat: Stats;
+  realPath: string;
+}
+
+/**
+ * The synchronous twin of openFileForRead, with exactly the same checks in the
+ * same order. Four metadata system calls on a verified descriptor cost a few
+ * microseconds each done synchronously, against tens of microseconds each as
+ * thread-pool round trips (measured in bench/: see docs/performance.md); the
+ * read tool uses it so a read costs what a read should.
+ */
+export function openFileForReadSync(scope: PathScope, resolved: ResolvedPath): OpenedFd {
+  const given = resolved.given;
+  if (!resolved.exists) throw pathMistake(given, "no such file or directory");
+  splitParent(scope, resolved);
+  let ref: number;
   try {
-    return await openRegularFileAt(scope, dir, name, resolved.given);
+    ref = openSync(resolved.real, O_PATH | constants.O_NOFOLLOW);
+  } catch (e) {
+    throw isErrno(e, "ELOOP") ? sandboxDenied("path_changed", given) : fromFsError(e, given);
+  }
+  try {
+    const realPath = checkDescriptorTarget(scope, readlinkSync(`/proc/self/fd/${ref}`), given);
+    const st = fstatSync(ref);
+    checkRegularFile(scope, st, given);
+    const fd = openSync(`/proc/self/fd/${ref}`, constants.O_RDONLY | constants.O_NOCTTY | constants.O_NONBLOCK);
+    return { fd, stat: st, realPath };
+  } catch (e) {
+    throw fromFsError(e, given);
   } finally {
-    await dir.close();
+    closeSync(ref);
   }
 }
 

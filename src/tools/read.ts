@@ -1,8 +1,9 @@
-import type { FileHandle } from "node:fs/promises";
+import { closeSync, read, readSync } from "node:fs";
+import { promisify } from "node:util";
 import { z } from "zod";
 import { GatewayError } from "../core/errors.js";
 import { resolveToolPath } from "../sandbox/paths.js";
-import { openFileForRead } from "../sandbox/verified-file.js";
+import { openFileForReadSync } from "../sandbox/verified-file.js";
 import { BINARY_SNIFF_BYTES, looksBinary, utf8Prefix } from "./binary.js";
 import { scopeOf } from "./scope.js";
 import type { ToolContext, ToolDefinition } from "./types.js";
@@ -22,17 +23,25 @@ export type ReadResult =
 
 const CHUNK = 64 * 1024;
 const NEWLINE = 0x0a;
+/** Files up to this size are read in one synchronous call (well under a millisecond from the page cache). */
+const SYNC_READ_MAX = 1024 * 1024;
+const readAsync = promisify(read);
+
+type ReadChunk = (buf: Buffer, length: number, position: number) => Promise<number>;
 
 /**
  * Streams the file once: counts every line, keeps the bytes of the requested
  * lines up to `maxBytes`. Memory stays bounded whatever the file size.
  */
 async function readLines(
-  handle: FileHandle,
+  readChunk: ReadChunk,
   first: number,
   count: number,
   maxBytes: number,
   signal: AbortSignal | undefined,
+  /** Bytes already read from offset 0 (the binary sniff), and the size at open: reading stops there. */
+  initial: Buffer,
+  size: number,
 ): Promise<{ content: Buffer; totalLines: number; truncated: boolean }> {
   const kept: Buffer[] = [];
   let keptBytes = 0;
@@ -41,14 +50,20 @@ async function readLines(
   let lastByte = NEWLINE;
   let sawBytes = false;
   const last = first + count - 1;
-  const buf = Buffer.alloc(CHUNK);
+  const buf = size > initial.length ? Buffer.alloc(CHUNK) : Buffer.alloc(0);
   for (let position = 0; ; ) {
     signal?.throwIfAborted();
-    const { bytesRead } = await handle.read(buf, 0, CHUNK, position);
-    if (bytesRead === 0) break;
-    position += bytesRead;
+    let chunk: Buffer;
+    if (position === 0 && initial.length > 0) chunk = initial;
+    else {
+      // The file is read as it was when opened: a file still growing is read up to its size at open.
+      if (position >= size) break;
+      const bytesRead = await readChunk(buf, Math.min(CHUNK, size - position), position);
+      if (bytesRead === 0) break;
+      chunk = buf.subarray(0, bytesRead);
+    }
+    position += chunk.length;
     sawBytes = true;
-    const chunk = buf.subarray(0, bytesRead);
     let start = 0;
     while (start < chunk.length) {
       const nl = chunk.indexOf(NEWLINE, start);
@@ -76,16 +91,19 @@ async function readLines(
 export async function runRead(args: ReadArgs, ctx: ToolContext): Promise<ReadResult> {
   const scope = await scopeOf(ctx);
   const resolved = await resolveToolPath(scope, args.path);
-  const file = await openFileForRead(scope, resolved);
+  const file = openFileForReadSync(scope, resolved);
   try {
-    const head = Buffer.alloc(BINARY_SNIFF_BYTES);
-    const { bytesRead } = await file.handle.read(head, 0, head.length, 0);
-    if (looksBinary(head.subarray(0, bytesRead))) {
-      return { path: resolved.display, binary: true, bytes: file.stat.size };
-    }
+    const size = file.stat.size;
+    // Small files (the common case) in one synchronous read; large ones streamed in chunks.
+    const headLength = size <= SYNC_READ_MAX ? size : BINARY_SNIFF_BYTES;
+    const head = Buffer.allocUnsafe(headLength);
+    const headRead = headLength === 0 ? 0 : readSync(file.fd, head, 0, headLength, 0);
+    const initial = head.subarray(0, headRead);
+    if (looksBinary(initial)) return { path: resolved.display, binary: true, bytes: size };
     const first = args.offset ?? 1;
     const count = args.limit ?? Number.MAX_SAFE_INTEGER - first;
-    const out = await readLines(file.handle, first, count, ctx.limits.maxReadBytes, ctx.signal);
+    const readChunk: ReadChunk = async (buf, length, position) => (await readAsync(file.fd, buf, 0, length, position)).bytesRead;
+    const out = await readLines(readChunk, first, count, ctx.limits.maxReadBytes, ctx.signal, initial, size);
     if (first > 1 && first > out.totalLines) {
       throw new GatewayError(
         "INVALID_REQUEST",
@@ -95,7 +113,7 @@ export async function runRead(args: ReadArgs, ctx: ToolContext): Promise<ReadRes
     const content = out.content.toString("utf8");
     return { path: resolved.display, content, totalLines: out.totalLines, truncated: out.truncated };
   } finally {
-    await file.handle.close();
+    closeSync(file.fd);
   }
 }
 

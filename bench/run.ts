@@ -1,0 +1,165 @@
+/**
+ * `npm run bench`: the gateway against bare `ws` and bare `node:http` servers
+ * doing the same framing, measured in the same run on this machine. Every
+ * server runs in its own process; the load comes from this one, on loopback,
+ * bounded in time. Prints figures, ratios and the targets from the issues.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import crypto from "node:crypto";
+import fs from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { stringify } from "yaml";
+import { handshakes, httpInvokes, wsRequests, type Rate } from "./load.js";
+import { benchAuditThroughput } from "./audit-bench.js";
+import { benchPolicyDecisions } from "./policy-bench.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const BIN = path.resolve(here, "../src/cli/main.js");
+const BARE = path.resolve(here, "bare-servers.js");
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const MS = SECONDS * 1000;
+
+function waitForLine(child: ChildProcess, match: (line: string) => boolean): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buf = "";
+    const timer = setTimeout(() => reject(new Error("server did not start")), 20_000);
+    child.stdout?.on("data", (d: Buffer) => {
+      buf += d.toString();
+      const line = buf.split("\n").find(match);
+      if (line) {
+        clearTimeout(timer);
+        resolve(line);
+      }
+    });
+    child.once("exit", (c) => reject(new Error(`server exited ${c}`)));
+  });
+}
+
+async function startBare(kind: "ws" | "http"): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, [BARE, kind], { stdio: ["ignore", "pipe", "inherit"] });
+  const line = await waitForLine(child, (l) => l.startsWith("{"));
+  return { child, port: (JSON.parse(line) as { port: number }).port };
+}
+
+async function startGateway(stateDir: string, env: NodeJS.ProcessEnv): Promise<{ child: ChildProcess; port: number; startMs: number }> {
+  const t0 = process.hrtime.bigint();
+  // Run the bin as a user does (its shebang carries the gateway's V8 flags).
+  const child = spawn(BIN, ["gateway"], { env, stdio: ["ignore", "pipe", "ignore"] });
+  const line = await waitForLine(child, (l) => l.includes('"listening"'));
+  const startMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  return { child, port: (JSON.parse(line) as { port: number }).port, startMs };
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  await new Promise<void>((r) => {
+    child.once("exit", () => r());
+    child.kill("SIGTERM");
+  });
+}
+
+async function rssMb(pid: number): Promise<{ rss: number; peak: number }> {
+  const status = await fs.readFile(`/proc/${pid}/status`, "utf8");
+  const kb = (k: string) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
+  return { rss: Math.round(kb("VmRSS") / 1024), peak: Math.round(kb("VmHWM") / 1024) };
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+async function main(): Promise<void> {
+  const stateDir = await fs.mkdtemp(path.join(os.tmpdir(), "clawdbot-bench-"));
+  const token = crypto.randomBytes(32).toString("base64url");
+  await fs.mkdir(path.join(stateDir, "workspace"), { recursive: true, mode: 0o700 });
+  await fs.writeFile(path.join(stateDir, "workspace", "README.txt"), "hello from the bench workspace\n".repeat(20));
+  await fs.writeFile(
+    path.join(stateDir, "config.yaml"),
+    stringify({
+      gateway: {
+        port: 0,
+        auth: { mode: "token", token: "${BENCH_TOKEN}" },
+        rateLimit: { enabled: false, maxConnections: 10_000, maxUnauthenticatedPerIp: 10_000 },
+      },
+      rbac: { enabled: true, defaultRole: "viewer" },
+    }),
+    { mode: 0o600 },
+  );
+  const env = { PATH: process.env.PATH, HOME: stateDir, CLAWDBOT_STATE_DIR: stateDir, BENCH_TOKEN: token };
+
+  const results: Record<string, unknown> = { machine: { cpus: os.cpus().length, node: process.version, memGiB: Math.round(os.totalmem() / 2 ** 30) }, seconds: SECONDS };
+
+  // Start-up: median of 3 cold starts (process spawn to readiness line).
+  const starts: number[] = [];
+  for (let i = 0; i < 3; i++) {
+    const g = await startGateway(stateDir, env);
+    starts.push(g.startMs);
+    await stop(g.child);
+  }
+  results.startupMs = Math.round(median(starts));
+
+  const bareWs = await startBare("ws");
+  const bareHttp = await startBare("http");
+  const gw = await startGateway(stateDir, env);
+  const wsUrl = (port: number) => `ws://127.0.0.1:${port}`;
+  const httpUrl = (port: number) => `http://127.0.0.1:${port}`;
+  try {
+    // Warm-up both sides.
+    await wsRequests(wsUrl(bareWs.port), undefined, 4, 8, 500);
+    await wsRequests(wsUrl(gw.port), token, 4, 8, 500);
+
+    const r: Record<string, Rate> = {};
+    r.wsBare = await wsRequests(wsUrl(bareWs.port), undefined, 8, 16, MS);
+    r.wsGateway = await wsRequests(wsUrl(gw.port), token, 8, 16, MS);
+    // 64 clients connecting at once: every gateway login is made durable in the audit log before
+    // hello-ok, so one client's handshakes are bound by fdatasync latency; group commit makes
+    // concurrent logins share it (docs/performance.md shows 16 vs 64).
+    r.handshakeBare = await handshakes(wsUrl(bareWs.port), undefined, 64, MS);
+    r.handshakeGateway = await handshakes(wsUrl(gw.port), token, 64, MS);
+    r.httpBare = await httpInvokes(httpUrl(bareHttp.port), undefined, { tool: "read", args: { path: "README.txt" } }, 16, MS, 200);
+    r.httpGatewayNotFound = await httpInvokes(httpUrl(gw.port), token, { tool: "teleport", args: {} }, 16, MS, 404);
+    r.httpGatewayRead = await httpInvokes(httpUrl(gw.port), token, { tool: "read", args: { path: "README.txt" } }, 16, MS, 200);
+    const mem = await rssMb(gw.child.pid as number);
+    results.rates = r;
+    results.rssMb = mem.rss;
+    results.peakRssMb = mem.peak;
+    results.ratios = {
+      wsRequests: +(r.wsGateway.perSec / r.wsBare.perSec).toFixed(2),
+      handshakes: +(r.handshakeGateway.perSec / r.handshakeBare.perSec).toFixed(2),
+      httpInvokeNotFound: +(r.httpGatewayNotFound.perSec / r.httpBare.perSec).toFixed(2),
+      httpInvokeRead: +(r.httpGatewayRead.perSec / r.httpBare.perSec).toFixed(2),
+    };
+  } finally {
+    await stop(gw.child);
+    await stop(bareWs.child);
+    await stop(bareHttp.child);
+  }
+
+  results.audit = await benchAuditThroughput({ events: 60_000, concurrency: 512 });
+  results.policy = benchPolicyDecisions({ roles: 20, decisions: 200_000 });
+
+  const rates = results.rates as Record<string, Rate>;
+  const ratios = results.ratios as Record<string, number>;
+  const audit = results.audit as { eventsPerSec: number };
+  const policy = results.policy as { p99Us: number };
+  const rows: [string, string, string, boolean][] = [
+    ["WebSocket requests/s", `${rates.wsGateway?.perSec} (bare ws ${rates.wsBare?.perSec})`, "≥ 0.5 × bare ws", (ratios.wsRequests ?? 0) >= 0.5],
+    ["handshakes/s", `${rates.handshakeGateway?.perSec} (bare ws ${rates.handshakeBare?.perSec})`, "≥ 2000/s", (rates.handshakeGateway?.perSec ?? 0) >= 2000],
+    ["HTTP /tools/invoke (unknown tool) /s", `${rates.httpGatewayNotFound?.perSec} (bare http ${rates.httpBare?.perSec})`, "reported", true],
+    ["HTTP /tools/invoke read, audit on /s", `${rates.httpGatewayRead?.perSec} (ratio ${ratios.httpInvokeRead})`, "≥ 0.3 × bare http", (ratios.httpInvokeRead ?? 0) >= 0.3],
+    ["start-up", `${results.startupMs} ms`, "≤ 1500 ms", (results.startupMs as number) <= 1500],
+    ["RSS after load", `${results.rssMb} MB (peak ${results.peakRssMb} MB)`, "≤ 150 MB", (results.peakRssMb as number) <= 150],
+    ["durable audit events/s", `${audit.eventsPerSec}`, "≥ 20000/s", audit.eventsPerSec >= 20_000],
+    ["policy decision p99", `${policy.p99Us.toFixed(2)} µs (20 roles)`, "< 1000 µs", policy.p99Us < 1000],
+  ];
+  console.log(`\nClawdbot Gateway benchmark — ${os.cpus().length} cores, Node ${process.version}, ${SECONDS}s per measurement\n`);
+  for (const [name, value, target, ok] of rows) console.log(`${ok ? "ok  " : "MISS"}  ${name.padEnd(38)} ${value.padEnd(40)} target ${target}`);
+  console.log(`\nratios: ${JSON.stringify(ratios)}`);
+  console.log(`\n${JSON.stringify(results)}`);
+  await fs.rm(stateDir, { recursive: true, force: true });
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
