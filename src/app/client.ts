@@ -3,7 +3,7 @@ import type { IncomingMessage } from "node:http";
 import type { AuditActor } from "../core/audit-types.js";
 import type { Principal } from "../core/principal.js";
 import { resolveClientAddress, isLocalRequest } from "../transport/net/client-address.js";
-import { traceIdFromTraceparent } from "../audit/trace-id.js";
+import { randomTraceId, traceIdFromTraceparent } from "../audit/trace-id.js";
 
 export interface ClientInfo {
   /** Client address after trusted-proxy resolution (used for limits and `actor.remoteIp`). */
@@ -13,7 +13,8 @@ export interface ClientInfo {
   local: boolean;
   /** The request carries an Origin header: a browser is involved. */
   origin: string | undefined;
-  traceId: string | undefined;
+  /** From the W3C `traceparent` header, else fresh: every audit line of one request shares it. */
+  traceId: string;
 }
 
 export function clientInfoFrom(req: IncomingMessage, isTrustedProxy: (addr: string) => boolean): ClientInfo {
@@ -29,7 +30,7 @@ export function clientInfoFrom(req: IncomingMessage, isTrustedProxy: (addr: stri
     proxied: resolved.proxied,
     local: isLocalRequest(resolved, req.socket.remoteAddress, req.headers),
     origin,
-    traceId: traceIdFromTraceparent(typeof tp === "string" ? tp : undefined),
+    traceId: traceIdFromTraceparent(typeof tp === "string" ? tp : undefined) ?? randomTraceId(),
   };
 }
 

@@ -12,7 +12,7 @@ import { queryAudit, parseSince } from "../audit/audit-reader.js";
 import type { PairingStore } from "../auth/pairing-store.js";
 import type { ApprovalManager } from "../approvals/approval-manager.js";
 import { actorFor } from "./client.js";
-import { traceIdFromTraceparent } from "../audit/trace-id.js";
+import { randomTraceId, traceIdFromTraceparent } from "../audit/trace-id.js";
 import { invokeTool, type PipelineDeps } from "./tool-pipeline.js";
 import type { Runtime } from "./runtime.js";
 import type { Session } from "./session.js";
@@ -128,9 +128,9 @@ export const FEATURES = { methods: METHOD_NAMES as string[], events: [...EVENTS]
 
 /** The single authorisation point for WebSocket methods. */
 export async function dispatch(deps: MethodDeps, baseSession: Session, frame: RequestFrame, connId: string): Promise<unknown> {
-  // A per-frame W3C traceparent overrides the connection's for this request's audit lines.
-  const frameTrace = traceIdFromTraceparent(frame.traceparent);
-  const session = frameTrace ? { ...baseSession, client: { ...baseSession.client, traceId: frameTrace } } : baseSession;
+  // Each request is its own trace: the frame's W3C traceparent, else a fresh id.
+  const traceId = traceIdFromTraceparent(frame.traceparent) ?? randomTraceId();
+  const session = { ...baseSession, client: { ...baseSession.client, traceId } };
   if (!isMethodName(frame.method))
     throw new GatewayError("INVALID_REQUEST", `unknown method ${JSON.stringify(frame.method.slice(0, 64))}`, { details: { code: "UNKNOWN_METHOD" } });
   const entry = METHOD_TABLE[frame.method];

@@ -221,6 +221,7 @@ describe("approvals", () => {
     const ok = await t.waitForAudit((l) => l.type === "exec.approve" && l.metadata.approvalId === p.id);
     assert.equal(ok.actor.id, "approver@company.com");
     assert.equal(ok.metadata.requester, "devops@company.com");
+    assert.equal(ok.traceId, req.traceId, "every audit line of one request shares its trace id");
     await approver.next((f) => f.type === "event" && f.event === "exec.approval.resolved" && (f.payload as any).id === p.id);
   });
 
