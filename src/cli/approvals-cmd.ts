@@ -6,13 +6,15 @@ interface ApprovalView {
   id: string;
   command: string;
   agentId: string;
-  requester: string;
+  /** A principal id in events; `{id, remoteIp?}` in `exec.approval.list`. */
+  requester: string | { id: string; remoteIp?: string };
   classes: string[];
   expiresAtMs: number;
 }
 
 function row(a: ApprovalView): string[] {
-  return [a.id, a.requester, a.agentId, a.classes.join(","), new Date(a.expiresAtMs).toISOString(), a.command.length > 60 ? `${a.command.slice(0, 57)}...` : a.command];
+  const requester = typeof a.requester === "string" ? a.requester : `${a.requester.id}${a.requester.remoteIp ? `@${a.requester.remoteIp}` : ""}`;
+  return [a.id, requester, a.agentId, a.classes.join(","), new Date(a.expiresAtMs).toISOString(), a.command.length > 60 ? `${a.command.slice(0, 57)}...` : a.command];
 }
 
 export async function runApprovalsCommand(args: string[], io: CliIo, configFlag: string | undefined): Promise<number> {
