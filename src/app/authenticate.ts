@@ -82,7 +82,7 @@ export async function authenticateHttp(
   const h = headers.authorization;
   const m = typeof h === "string" ? /^Bearer\s+(\S+)\s*$/i.exec(h) : null;
   if (!m) {
-    if (mode === "tailscale") return authenticateTailscale(deps, headers, directPeer, client);
+    if (mode === "tailscale" || runtime.config.gateway.auth.allowTailscale) return authenticateTailscale(deps, headers, directPeer, client);
     throw authError("AUTH_TOKEN_MISSING", "missing Authorization: Bearer credentials");
   }
   const presented = m[1] as string;

@@ -116,7 +116,8 @@ export async function authenticateConnect(
   }
 
   if (mode === "none") return { protocol, principal: { id: runtime.config.gateway.auth.principal, method: "none" } };
-  if (mode === "tailscale" && !presented.token && !presented.password)
+  // Tailscale identity: the mode itself, or `allowTailscale` beside token/password auth.
+  if ((mode === "tailscale" || runtime.config.gateway.auth.allowTailscale) && !presented.token && !presented.password)
     return { protocol, principal: await authenticateTailscale(deps, ctx.headers, ctx.directPeer, ctx.client) };
   if (!presented.token && !presented.password)
     throw authError(mode === "password" ? "AUTH_PASSWORD_MISSING" : "AUTH_TOKEN_MISSING", "credentials required");

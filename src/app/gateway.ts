@@ -23,7 +23,6 @@ import { createRequestLimiter, type RequestLimiter } from "../ratelimit/request-
 import { createConnectionBudget } from "../ratelimit/connection-budget.js";
 import { createAuthLockout } from "../ratelimit/auth-lockout.js";
 import { createPairingLimiter } from "../ratelimit/pairing-limiter.js";
-import { checkOrigin } from "../transport/net/origin.js";
 import { addressKey, isLoopback } from "../transport/net/ip.js";
 import { ApprovalManager } from "../approvals/approval-manager.js";
 import { WsConnection, type WsHandlers } from "../transport/ws/connection.js";
@@ -40,6 +39,12 @@ import { invokeTool } from "./tool-pipeline.js";
 import type { Session } from "./session.js";
 import { VERSION } from "./version.js";
 import type { Logger } from "./logger.js";
+
+const isLoopbackHost = (h: string): boolean => h === "localhost" || isLoopback(h);
+
+/** Read once at start: a change is recorded in config.change's restartRequired and applies on restart. */
+const RESTART_REQUIRED =
+  /^gateway\.(port|bind|audit\.|limits\.maxPayload|auth\.lockout\.|rateLimit\.(maxConnections|maxUnauthenticatedPerIp)|pairing\.|tailscale\.)/;
 
 export interface GatewayOptions {
   stateDir: string;
@@ -66,7 +71,15 @@ export interface Gateway {
 }
 
 /** Loads and validates config + credentials the way the gateway does, without starting anything. */
-export async function loadRuntime(opts: { stateDir: string; configPath: string; configExplicit: boolean; env?: NodeJS.ProcessEnv; generateToken: boolean }): Promise<{ runtime: Runtime; tokenCreated: boolean; tokenPath: string | undefined }> {
+export async function loadRuntime(opts: {
+  stateDir: string;
+  configPath: string;
+  configExplicit: boolean;
+  env?: NodeJS.ProcessEnv;
+  generateToken: boolean;
+  /** False for `config validate` (the token is generated on first start). */
+  requireToken?: boolean;
+}): Promise<{ runtime: Runtime; tokenCreated: boolean; tokenPath: string | undefined }> {
   const loaded = loadConfigFile({ path: opts.configPath, explicit: opts.configExplicit, env: opts.env ?? process.env });
   const auth = loaded.config.gateway.auth;
   let sharedToken: string | undefined;
@@ -80,7 +93,7 @@ export async function loadRuntime(opts: { stateDir: string; configPath: string; 
       tokenPath = t.path;
     } else sharedToken = await readGatewayToken(opts.stateDir);
   }
-  const built = buildRuntime(loaded.config, { stateDir: opts.stateDir, sharedToken });
+  const built = buildRuntime(loaded.config, { stateDir: opts.stateDir, sharedToken, requireToken: opts.requireToken ?? true });
   if ("issues" in built) throw new ConfigError(built.issues, loaded.file);
   return { runtime: built.runtime, tokenCreated, tokenPath };
 }
@@ -150,12 +163,23 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const holds = (s: Session, perm: "exec.approve" | "admin"): boolean =>
     runtime.policy.hasPermission(s.principal.id, perm, s.scopes).allow;
 
-  let approvals = new ApprovalManager({
-    clock,
-    timeoutMs: cfg.approvals.exec.timeoutMs,
-    maxPendingPerRequester: cfg.approvals.exec.maxPendingPerRequester,
-    notify: (event, payload, meta) => broadcast(event, payload, (s) => s.principal.id !== meta.requesterId && holds(s, "exec.approve")),
-  });
+  const makeApprovals = (r: Runtime): ApprovalManager =>
+    new ApprovalManager({
+      clock,
+      timeoutMs: r.config.approvals.exec.timeoutMs,
+      maxPendingPerRequester: r.config.approvals.exec.maxPendingPerRequester,
+      notify: (event, payload, meta) => broadcast(event, payload, (s) => s.principal.id !== meta.requesterId && holds(s, "exec.approve")),
+    });
+  let approvals = makeApprovals(runtime);
+  let approvalsBuiltFrom = runtime.config.approvals.exec;
+  /** The approvals manager for the config in force; a changed config takes over once nothing is pending. */
+  const currentApprovals = (): ApprovalManager => {
+    if (approvalsBuiltFrom !== runtime.config.approvals.exec && approvals.list().length === 0) {
+      approvals = makeApprovals(runtime);
+      approvalsBuiltFrom = runtime.config.approvals.exec;
+    }
+    return approvals;
+  };
 
   const rateLimited = async (client: ClientInfo, channel: string): Promise<GatewayError | undefined> => {
     const d = await limiter.check(`ip:${client.ip === "unknown" ? "unknown" : addressKey(client.ip)}`);
@@ -195,7 +219,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   };
 
   const originRefusal = (client: ClientInfo, transport: string): GatewayError | undefined => {
-    const r = checkOrigin(client.origin, [...runtime.config.gateway.allowedOrigins]);
+    const r = runtime.origins.check(client.origin);
     if (r.ok) return undefined;
     safeAppend({
       type: "auth.failure",
@@ -226,7 +250,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     });
   };
 
-  const pipelineDeps = { runtime: () => runtime, audit, approvals: () => approvals, hiddenPaths };
+  const pipelineDeps = { runtime: () => runtime, audit, approvals: currentApprovals, hiddenPaths };
 
   const handleInvoke = async (req: http.IncomingMessage, res: http.ServerResponse, client: ClientInfo): Promise<void> => {
     const limited = await rateLimited(client, "http");
@@ -287,7 +311,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     sendJson(res, 404, { ok: false, error: { type: "not_found", message: "no such endpoint" } });
   });
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: cfg.gateway.limits.maxPayload, perMessageDeflate: false });
+  const enforcedMaxPayload = cfg.gateway.limits.maxPayload;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: enforcedMaxPayload, perMessageDeflate: false });
 
   const methodDeps: MethodDeps = {
     ...pipelineDeps,
@@ -415,7 +440,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           rbacRole: session.rbacRole,
           ...(outcome.deviceToken ? { deviceToken: outcome.deviceToken } : {}),
         },
-        policy: { maxPayload: limits.maxPayload, maxBufferedBytes: limits.maxBufferedBytes, tickIntervalMs: limits.tickIntervalMs },
+        policy: { maxPayload: enforcedMaxPayload, maxBufferedBytes: limits.maxBufferedBytes, tickIntervalMs: limits.tickIntervalMs },
       };
       return { hello, session };
     },
@@ -464,6 +489,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     });
   });
 
+  const listenHost = opts.bind ?? cfg.gateway.bind;
   // Config and credential reloads.
   const reload = async (): Promise<{ applied: boolean; changed: string[]; issues?: ConfigIssue[] }> => {
     let next: Runtime;
@@ -480,30 +506,44 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       });
       return { applied: false, changed: [], issues };
     }
+    // The address actually listened on decides, not the file's (changed) bind.
+    if (next.config.gateway.auth.mode === "none" && !isLoopbackHost(listenHost)) {
+      const issues = [{ path: "gateway.auth.mode", message: `refusing "none" while listening on non-loopback ${listenHost}` }];
+      log.error(`config change refused; the previous config stays in force:\n  ${issues[0]?.path}: ${issues[0]?.message}`);
+      await audit.append({
+        type: "config.change",
+        actor: { type: "system", id: "gateway" },
+        outcome: "failure",
+        metadata: { file: opts.configPath, applied: false, errors: issues },
+      });
+      return { applied: false, changed: [], issues };
+    }
     const changed = changedPaths(runtime.config, next.config);
-    const prevToken = runtime.credentials;
-    const tokenChanged = !next.credentials.sameAs(prevToken);
-    if (changed.length === 0 && !tokenChanged) return { applied: false, changed: [] };
-    const restartRequired = changed.filter((p) => /^gateway\.(port|bind|audit|limits\.maxPayload)/.test(p));
+    const changedPrincipals = next.credentials.changedPrincipals(runtime.credentials);
+    if (changed.length === 0 && changedPrincipals.size === 0) return { applied: false, changed: [] };
+    const restartRequired = changed.filter((p) => RESTART_REQUIRED.test(p));
     await audit.append({
       type: "config.change",
       actor: { type: "system", id: "gateway" },
       outcome: "success",
-      metadata: { file: opts.configPath, applied: true, changed, ...(tokenChanged ? { credentialsRotated: true } : {}), restartRequired },
+      metadata: {
+        file: opts.configPath,
+        applied: true,
+        changed,
+        ...(changedPrincipals.size > 0 ? { rotation: [...changedPrincipals].sort() } : {}),
+        restartRequired,
+      },
     });
     runtime = next;
-    limiter = makeLimiter(next);
-    // A new approvals manager only when nothing is waiting on the old one (else it applies on the next idle reload).
-    if (changed.some((p) => p.startsWith("approvals.")) && approvals.list().length === 0) {
-      approvals = new ApprovalManager({
-        clock,
-        timeoutMs: next.config.approvals.exec.timeoutMs,
-        maxPendingPerRequester: next.config.approvals.exec.maxPendingPerRequester,
-        notify: (event, payload, meta) => broadcast(event, payload, (s) => s.principal.id !== meta.requesterId && holds(s, "exec.approve")),
-      });
+    // Sessions that logged in with a secret that changed or is gone end now: a rotated token stops working.
+    for (const conn of sessions.values()) {
+      const p = conn.session?.principal;
+      if (p && (p.method === "token" || p.method === "password") && changedPrincipals.has(p.id))
+        conn.close(CloseCodes.policyViolation, "credentials changed");
     }
+    limiter = makeLimiter(next);
     for (const agent of next.agents.values()) await fsp.mkdir(agent.workspace, { recursive: true, mode: 0o700 });
-    log.info(`config reloaded (${changed.length} key path(s) changed${tokenChanged ? ", credentials rotated" : ""})`);
+    log.info(`config reloaded (${changed.length} key path(s) changed${changedPrincipals.size > 0 ? ", credentials rotated" : ""})`);
     return { applied: true, changed };
   };
 
@@ -532,9 +572,9 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     if (fs.existsSync(credentialsDir(opts.stateDir))) watchDir(credentialsDir(opts.stateDir), [GATEWAY_TOKEN_FILE]);
   }
 
-  const host = opts.bind ?? cfg.gateway.bind;
+  const host = listenHost;
   const port = opts.port ?? cfg.gateway.port;
-  if (cfg.gateway.auth.mode === "none" && !isLoopback(host) && host !== "localhost")
+  if (cfg.gateway.auth.mode === "none" && !isLoopbackHost(host))
     throw new ConfigError([{ path: "gateway.bind", message: 'refusing a non-loopback bind with gateway.auth.mode "none"' }]);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -558,7 +598,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     while (clock.now() < deadline && [...sessions.values()].some((c) => c.pendingRequests > 0)) {
       await new Promise((r) => setTimeout(r, 20));
     }
-    approvals.cancelAll("shutdown");
+    currentApprovals().cancelAll("shutdown");
     for (const conn of sessions.values()) conn.close(CloseCodes.goingAway, "gateway shutting down");
     for (const ws of wss.clients) ws.terminate();
     server.closeIdleConnections();

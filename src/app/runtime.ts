@@ -11,6 +11,7 @@ import { CredentialSet } from "../auth/secret-auth.js";
 import { buildPolicy, type Policy } from "../policy/index.js";
 import { compileBlocklist } from "../exec/blocklist.js";
 import { compileTrustedProxies } from "../transport/net/ip.js";
+import { compileAllowedOrigins, type CompiledOrigins } from "../transport/net/origin.js";
 import { builtinTools } from "../tools/registry.js";
 import type { ToolLimits } from "../tools/types.js";
 
@@ -25,6 +26,7 @@ export interface Runtime {
   readonly policy: Policy;
   readonly blocklist: ReturnType<typeof compileBlocklist>;
   readonly isTrustedProxy: (addr: string) => boolean;
+  readonly origins: CompiledOrigins;
   readonly agents: ReadonlyMap<string, AgentRuntime>;
   readonly toolLimits: ToolLimits;
   readonly stateDir: string;
@@ -32,12 +34,19 @@ export interface Runtime {
 
 export function buildRuntime(
   config: Config,
-  opts: { stateDir: string; sharedToken?: string | undefined },
+  opts: {
+    stateDir: string;
+    sharedToken?: string | undefined;
+    /** False for `config validate`: the gateway generates the stored token on first start. */
+    requireToken?: boolean;
+  },
 ): { runtime: Runtime } | { issues: ConfigIssue[] } {
   const issues: ConfigIssue[] = [];
   const auth = config.gateway.auth;
-  const sharedToken = auth.token ?? (auth.mode === "token" ? opts.sharedToken : undefined);
-  if (auth.mode === "token" && !sharedToken && auth.users.length === 0)
+  // The shared token: the configured one, else (token mode) the stored one. In tailscale mode a
+  // configured token stays usable for automation; password mode has no shared token.
+  const sharedToken = auth.mode === "token" ? (auth.token ?? opts.sharedToken) : auth.mode === "tailscale" ? auth.token : undefined;
+  if (auth.mode === "token" && !sharedToken && auth.users.length === 0 && opts.requireToken !== false)
     issues.push({ path: "gateway.auth.token", message: "no token configured and none stored in the credentials directory" });
 
   const agents = new Map<string, AgentRuntime>();
@@ -49,9 +58,10 @@ export function buildRuntime(
     agents.set(id, { id, workspace });
   }
 
+  // Role `agents` may name agents not configured (the guide's devops role names `deploy`):
+  // such a role simply reaches no such agent; doctor warns about it.
   const built = buildPolicy(config.rbac, {
     implicitAdminPrincipal: auth.principal,
-    knownAgents: [...agents.keys()],
     knownTools: [...builtinTools.keys()],
   });
   if ("errors" in built) issues.push(...built.errors);
@@ -61,6 +71,9 @@ export function buildRuntime(
 
   const proxies = compileTrustedProxies([...config.gateway.trustedProxies]);
   for (const e of proxies.errors) issues.push({ path: `gateway.trustedProxies[${e.index}]`, message: e.message });
+
+  const origins = compileAllowedOrigins([...config.gateway.allowedOrigins]);
+  for (const e of origins.errors) issues.push({ path: `gateway.allowedOrigins[${e.index}]`, message: e.message });
 
   if (issues.length > 0 || "errors" in built) return { issues };
   return {
@@ -75,6 +88,7 @@ export function buildRuntime(
       policy: built.policy,
       blocklist,
       isTrustedProxy: proxies.matcher,
+      origins,
       agents,
       toolLimits: { ...config.tools.limits },
       stateDir: opts.stateDir,

@@ -43,13 +43,19 @@ export class CredentialSet {
     return this.secrets.length;
   }
 
-  /** True when both sets hold exactly the same credentials (used to notice a rotation). */
-  sameAs(other: CredentialSet): boolean {
-    if (other.secrets.length !== this.secrets.length) return false;
-    return this.secrets.every((s, i) => {
-      const o = other.secrets[i] as StoredSecret;
-      return s.principal === o.principal && s.kind === o.kind && s.digest.equals(o.digest);
-    });
+  /** Principals whose secrets differ between the two sets (added, removed or changed). */
+  changedPrincipals(previous: CredentialSet): Set<string> {
+    const key = (s: StoredSecret): string => `${s.kind}:${s.digest.toString("hex")}`;
+    const byPrincipal = (set: CredentialSet): Map<string, string> => {
+      const m = new Map<string, string[]>();
+      for (const s of set.secrets) m.set(s.principal, [...(m.get(s.principal) ?? []), key(s)]);
+      return new Map([...m].map(([p, ks]) => [p, ks.sort().join(",")]));
+    };
+    const a = byPrincipal(this);
+    const b = byPrincipal(previous);
+    const out = new Set<string>();
+    for (const p of new Set([...a.keys(), ...b.keys()])) if (a.get(p) !== b.get(p)) out.add(p);
+    return out;
   }
 
   /** The principal whose secret of this kind equals `presented`, if any. */

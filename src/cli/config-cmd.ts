@@ -17,9 +17,9 @@ export async function runConfigCommand(args: string[], io: CliIo, configFlag: st
   if (sub !== "validate" && sub !== "show") throw new UsageError("usage: clawdbot config validate|show|schema [--json]");
   const paths = resolvePaths({ configFlag, env: io.env });
   try {
-    const { runtime } = await loadRuntime({ ...paths, env: io.env, generateToken: false });
+    const { runtime } = await loadRuntime({ ...paths, env: io.env, generateToken: false, requireToken: false });
     if (sub === "validate") {
-      println(io.stdout, `config OK: ${paths.configPath}${values.json ? "" : ""}`);
+      println(io.stdout, values.json ? JSON.stringify({ ok: true, file: paths.configPath, issues: [] }) : `config OK: ${paths.configPath}`);
       return 0;
     }
     const shown = redactConfig(runtime.config);

@@ -42,7 +42,8 @@ export function parseConfigText(
   env: NodeJS.ProcessEnv,
   file?: string,
 ): { config: Config; fromEnv: readonly string[] } {
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  // prettyErrors fills in line/column; only the code and position are reported, never the snippet.
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((e) => ({
@@ -59,7 +60,11 @@ export function parseConfigText(
   const sub = substituteEnv(raw, env);
   const issues: ConfigIssue[] = [...sub.issues];
   const parsed = configSchema.safeParse(sub.value);
-  if (!parsed.success) issues.push(...parsed.error.issues.flatMap(describeIssue));
+  if (!parsed.success) {
+    // A missing variable already has its issue; the empty value it left behind needs no second one.
+    const substituted = new Set(sub.issues.map((i) => i.path));
+    issues.push(...parsed.error.issues.flatMap(describeIssue).filter((i) => !substituted.has(i.path)));
+  }
   if (issues.length > 0 || !parsed.success) throw new ConfigError(dedupe(issues), file);
   const config = parsed.data;
   if (!config.agents.main) config.agents.main = {};
@@ -81,12 +86,15 @@ function describeIssue(issue: zcore.$ZodIssue): ConfigIssue[] {
       if (base.startsWith("gateway.auth.users"))
         return [{ path: base, message: "expected { id, token } (token at least 16 characters) or { id, password } (at least 8)" }];
       return [{ path: base, message: "does not match any allowed form" }];
+    case "invalid_key":
+      if (issue.path.length === 1 && issue.path[0] === "agents")
+        return [{ path: base, message: "agent ids are 1-64 characters of A-Z a-z 0-9 _ -" }];
+      return [{ path: base, message: "invalid key" }];
     case "too_small":
     case "too_big":
     case "invalid_format":
     case "custom":
     case "not_multiple_of":
-    case "invalid_key":
     case "invalid_element":
       return [{ path: base, message: safeMessage(issue.message) }];
     default:
@@ -121,6 +129,10 @@ function crossFieldIssues(c: Config): ConfigIssue[] {
   const a = c.gateway.auth;
   if (a.mode === "password" && !a.password)
     out.push({ path: "gateway.auth.password", message: 'required when gateway.auth.mode is "password"' });
+  if (a.mode === "password" && a.token !== undefined)
+    out.push({ path: "gateway.auth.token", message: 'not used when gateway.auth.mode is "password" (remove it, or use mode "token")' });
+  if (a.mode !== "password" && a.password !== undefined)
+    out.push({ path: "gateway.auth.password", message: `not used when gateway.auth.mode is "${a.mode}" (remove it, or use mode "password")` });
   if (a.mode === "tailscale" && !a.allowTailscale)
     out.push({ path: "gateway.auth.allowTailscale", message: 'must be true when gateway.auth.mode is "tailscale"' });
   if (a.mode === "none" && !isLoopbackBind(c.gateway.bind))

@@ -20,10 +20,12 @@ describe("isSecretPath", () => {
 
 describe("redactConfig", () => {
   const SECRETS = ["tok-AAAAAAAAAAAAAAAAAAAA", "pw-BBBBBBBB", "ci-CCCCCCCCCCCCCCCCCC", "alice-DDDDDDDD", "sk-EEEE", "sk-FFFF"];
+  // Tailscale mode keeps a configured shared token usable for automation.
   const yaml = `gateway:
   auth:
+    mode: tailscale
+    allowTailscale: true
     token: \${T}
-    password: \${P}
     users:
       - id: ci@company.com
         token: \${CI}
@@ -44,7 +46,10 @@ models:
     const text = JSON.stringify(red);
     for (const s of SECRETS) assert.ok(!text.includes(s as string), `${s} not redacted`);
     assert.equal(red.gateway.auth.token, REDACTED);
-    assert.equal(red.gateway.auth.password, REDACTED);
+    const pw = parseConfigText(`gateway:\n  auth:\n    mode: password\n    password: \${P}\n`, env).config;
+    const redPw = redactConfig(pw) as typeof pw;
+    assert.equal(redPw.gateway.auth.password, REDACTED);
+    assert.ok(!JSON.stringify(redPw).includes(SECRETS[1] as string));
     assert.deepEqual(red.gateway.auth.users, [
       { id: "ci@company.com", token: REDACTED },
       { id: "alice@company.com", password: REDACTED },
@@ -53,7 +58,7 @@ models:
     assert.equal(red.models["my.model"]?.apiKey, REDACTED);
     assert.equal(red.models["my.model"]?.model, "claude");
     assert.equal(red.gateway.port, 18789);
-    assert.equal(red.gateway.auth.mode, "token");
+    assert.equal(red.gateway.auth.mode, "tailscale");
   });
 
   it("leaves absent secrets absent and does not modify its input", () => {

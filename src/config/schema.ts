@@ -54,7 +54,7 @@ const pairingSchema = z
 const auditSchema = z
   .strictObject({
     enabled: z.boolean().default(true),
-    retentionDays: z.number().int().positive().default(30),
+    retentionDays: z.number().int().min(0).default(30),
     path: nonEmpty.optional(),
   })
   .prefault({});

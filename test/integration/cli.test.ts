@@ -197,11 +197,11 @@ describe("clawdbot CLI", () => {
     assert.match(bad.stderr, /tools\.policy: must be one of "sandbox", "host"/);
     assert.ok(!bad.stderr.includes(secret));
     // Semantic checks (roles, blocklist, proxies) report together once the structure is valid.
-    await fs.writeFile(cfgPath, `gateway:\n  auth:\n    token: "${secret}"\n  trustedProxies: ["10.0.0.1/8"]\nrbac:\n  defaultRole: nope\n  assignments:\n    "x@y": ops\ntools:\n  exec:\n    blocklist: ["rm -rf /", "echo 'unterminated"]\n`);
+    await fs.writeFile(cfgPath, `gateway:\n  auth:\n    token: "${secret}"\n  trustedProxies: ["10.0.0.1/8"]\n  allowedOrigins: ["null"]\nrbac:\n  defaultRole: nope\n  assignments:\n    "x@y": ops\ntools:\n  exec:\n    blocklist: ["rm -rf /", "echo 'unterminated"]\n`);
     const sem = await runCli(["config", "validate", "--json"], env);
     assert.equal(sem.code, 1);
     const paths = (JSON.parse(sem.stdout).issues as { path: string }[]).map((i) => i.path);
-    for (const p of ['rbac.assignments["x@y"]', "rbac.defaultRole", "tools.exec.blocklist[1]", "gateway.trustedProxies[0]"]) assert.ok(paths.includes(p), `${p} in ${paths.join(", ")}`);
+    for (const p of ['rbac.assignments["x@y"]', "rbac.defaultRole", "tools.exec.blocklist[1]", "gateway.trustedProxies[0]", "gateway.allowedOrigins[0]"]) assert.ok(paths.includes(p), `${p} in ${paths.join(", ")}`);
     assert.ok(!sem.stdout.includes(secret));
     const missing = await runCli(["--config", path.join(stateDir, "nope.yaml"), "config", "validate"], env);
     assert.equal(missing.code, 1);

@@ -69,3 +69,45 @@ test("password mode authenticates with the password and refuses a wrong one", as
     await t.close();
   }
 });
+
+test("a reload cannot turn authentication off on a gateway listening beyond loopback", async () => {
+  const t = await startTestGateway({ config: { gateway: { bind: "0.0.0.0" } } });
+  try {
+    // The edit also moves bind to loopback, which would only apply after a restart.
+    await fs.writeFile(t.configPath, "gateway:\n  port: 0\n  bind: 127.0.0.1\n  auth:\n    mode: none\n");
+    const r = await t.gw.reload();
+    assert.equal(r.applied, false);
+    assert.equal(r.issues?.[0]?.path, "gateway.auth.mode");
+    await t.waitForAudit((l) => l.type === "config.change" && l.outcome === "failure");
+    const url = t.httpUrl.replace("0.0.0.0", "127.0.0.1");
+    assert.equal((await invokeHttp(url, undefined, { tool: "teleport", args: {} })).status, 401, "authentication still on");
+  } finally {
+    await t.close();
+  }
+});
+
+test("changing a principal's secret ends that principal's open sessions, and only theirs", async () => {
+  const alice = randomToken();
+  const bob = randomToken();
+  const t = await startTestGateway({
+    config: { gateway: { auth: { users: [{ id: "alice@company.com", token: "${ALICE}" }, { id: "bob@company.com", token: "${BOB}" }] } } },
+    env: { ALICE: alice, BOB: bob },
+  });
+  try {
+    const a = (await connectWs(t.wsUrl, { token: alice })).c;
+    const b = (await connectWs(t.wsUrl, { token: bob })).c;
+    const newAlice = randomToken();
+    t.env.ALICE = newAlice;
+    const r = await t.gw.reload();
+    assert.equal(r.applied, true);
+    assert.equal((await a.closed).code, 1008);
+    assert.equal((await b.request("health")).ok, true, "bob's session is untouched");
+    const line = await t.waitForAudit((l) => l.type === "config.change" && l.outcome === "success");
+    assert.deepEqual(line.metadata.rotation, ["alice@company.com"]);
+    assert.ok(!JSON.stringify(line).includes(newAlice) && !JSON.stringify(line).includes(alice));
+    assert.equal((await connectWs(t.wsUrl, { token: alice })).hello.ok, false);
+    b.close();
+  } finally {
+    await t.close();
+  }
+});

@@ -99,3 +99,18 @@ test("without a tailscale binary, tailscale identities are refused", async () =>
     await t.close();
   }
 });
+
+test("allowTailscale beside token auth: either a token or a verified Tailscale identity", async () => {
+  const dir = await makeStateDir();
+  const bin = await standIn(dir);
+  const t = await startTestGateway({ config: { gateway: { auth: { mode: "token", allowTailscale: true }, tailscale: { binary: bin } } } });
+  try {
+    assert.equal((await invokeHttp(t.httpUrl, t.token, { tool: "teleport", args: {} })).status, 404);
+    const r = await invokeHttp(t.httpUrl, undefined, { tool: "teleport", args: {} }, { "tailscale-user-login": "alice@company.com", "x-forwarded-for": "100.64.0.5" });
+    assert.equal(r.status, 404);
+    const bad = await invokeHttp(t.httpUrl, undefined, { tool: "teleport", args: {} }, { "tailscale-user-login": "alice@company.com", "x-forwarded-for": "100.64.0.6" });
+    assert.equal(bad.status, 401);
+  } finally {
+    await t.close();
+  }
+});

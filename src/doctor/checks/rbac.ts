@@ -16,7 +16,7 @@ import type { DoctorContext, Finding } from "../types.js";
 export async function rbacCheck(ctx: DoctorContext): Promise<Finding[]> {
   if (!ctx.loaded) return [skippedForInvalidConfig("rbac")];
   const { config } = ctx.loaded;
-  const built = buildPolicy(config.rbac, { implicitAdminPrincipal: config.gateway.auth.principal, knownAgents: Object.keys(config.agents) });
+  const built = buildPolicy(config.rbac, { implicitAdminPrincipal: config.gateway.auth.principal });
   if ("errors" in built) {
     return built.errors.map((e) => ({
       check: "rbac",
@@ -29,6 +29,20 @@ export async function rbacCheck(ctx: DoctorContext): Promise<Finding[]> {
   }
   const policy = built.policy;
   const out: Finding[] = [];
+  // A role may name an agent that is not configured (the guide's devops role names `deploy`): it then reaches nothing there.
+  for (const [roleId, role] of Object.entries(config.rbac.roles)) {
+    (role.agents ?? []).forEach((agent, i) => {
+      if (config.agents[agent] === undefined)
+        out.push({
+          check: "rbac",
+          id: "rbac.unknown-agent",
+          status: "warn",
+          subject: `rbac.roles.${roleId}.agents[${i}]`,
+          message: `agent ${JSON.stringify(agent)} is not configured under agents`,
+          fix: `add agents.${agent} (with its workspace) or remove it from the role`,
+        });
+    });
+  }
   if (!config.rbac.enabled) {
     out.push({
       check: "rbac",
