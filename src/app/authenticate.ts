@@ -10,6 +10,7 @@ import type { Runtime } from "./runtime.js";
 import type { ClientInfo } from "./client.js";
 import type { PairingStore, PairedDeviceView } from "../auth/pairing-store.js";
 import type { createTailscaleVerifier } from "../auth/tailscale.js";
+import { cidrContains, parseCidr } from "../transport/net/ip.js";
 
 export type TailscaleVerifier = ReturnType<typeof createTailscaleVerifier>;
 
@@ -17,6 +18,13 @@ export interface AuthDeps {
   runtime(): Runtime;
   pairing: PairingStore;
   tailscale: TailscaleVerifier;
+}
+
+const TAILNET_V4 = parseCidr("100.64.0.0/10");
+const TAILNET_V6 = parseCidr("fd7a:115c:a1e0::/48");
+
+export function isTailnetAddress(addr: string): boolean {
+  return [TAILNET_V4, TAILNET_V6].some((c) => c.ok && cidrContains(c.cidr, addr));
 }
 
 /** A refusal with the machine-readable reason kept apart from the human message. */
@@ -52,7 +60,7 @@ export async function authenticateTailscale(
   deps: AuthDeps,
   headers: Record<string, string | string[] | undefined>,
   directPeer: string | undefined,
-  client: ClientInfo,
+  _client: ClientInfo,
 ): Promise<Principal> {
   const login = headers["tailscale-user-login"];
   if (typeof login !== "string" || login === "") throw authError("TAILSCALE_HEADER_MISSING", "tailscale identity headers missing");
@@ -63,9 +71,10 @@ export async function authenticateTailscale(
   // The right-most entry is the one tailscale serve itself appended; anything left of it came from the client.
   const addr = (typeof xff === "string" ? xff : Array.isArray(xff) ? xff.join(",") : "").split(",").pop()?.trim() ?? "";
   if (addr === "") throw authError("TAILSCALE_HEADER_MISSING", "X-Forwarded-For missing on a tailscale request");
+  // tailscale serve forwards tailnet clients: their addresses are Tailscale's 100.64.0.0/10 or fd7a:115c:a1e0::/48.
+  if (!isTailnetAddress(addr)) throw authError("TAILSCALE_BAD_ADDRESS", "the forwarded address is not a tailnet address");
   const r = await deps.tailscale.verify(addr, login);
   if (!r.ok) throw authError(`TAILSCALE_${r.reason.replace(/^tailscale_/, "").toUpperCase()}`, `tailscale identity not verified: ${r.reason.replace(/_/g, " ")}`);
-  void client;
   return { id: r.login, method: "tailscale" };
 }
 
@@ -78,7 +87,10 @@ export async function authenticateHttp(
 ): Promise<Principal> {
   const runtime = deps.runtime();
   const mode = runtime.config.gateway.auth.mode;
-  if (mode === "none") return { id: runtime.config.gateway.auth.principal, method: "none" };
+  if (mode === "none") {
+    if (!client.local) throw authError("AUTH_NONE_LOCAL_ONLY", 'gateway.auth.mode "none" admits only direct loopback clients');
+    return { id: runtime.config.gateway.auth.principal, method: "none" };
+  }
   const h = headers.authorization;
   const m = typeof h === "string" ? /^Bearer\s+(\S+)\s*$/i.exec(h) : null;
   if (!m) {

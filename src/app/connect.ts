@@ -11,6 +11,9 @@ import { verifyDeviceProof } from "../auth/device-identity.js";
 import { isSamePublicKey, type PendingRequest } from "../auth/pairing-store.js";
 import { authError, authenticateTailscale, findDeviceByToken, matchSecret, type AuthDeps } from "./authenticate.js";
 import type { ClientInfo } from "./client.js";
+import { FrontDoor } from "./front-door.js";
+
+const FrontDoorKey = (c: ClientInfo): string => FrontDoor.limitKey(c);
 
 export interface ConnectOutcome {
   protocol: number;
@@ -23,12 +26,22 @@ export interface ConnectDeps extends AuthDeps {
   now(): number;
   /** Called when an unpaired device asks to pair (after the store recorded it). */
   onPairingRequested(req: PendingRequest, client: ClientInfo): Promise<void>;
+  /** Refuses to record a pairing request the audit log could not record. */
+  beforePairingRequest?: () => void;
   /** Pairing attempt limits per channel and client address. */
   pairingGate: {
     check(key: { channel: string; ip: string }): { ok: true } | { ok: false; retryAfterMs: number; reason: string };
+    peek(key: { channel: string; ip: string }): { ok: true } | { ok: false; retryAfterMs: number; reason: string };
     recordFailure(key: { channel: string; ip: string }): void;
     recordSuccess(key: { channel: string; ip: string }): void;
   };
+}
+
+function rateLimited(retryAfterMs: number, reason: string): GatewayError {
+  return new GatewayError("RATE_LIMITED", "too many pairing attempts; try again later", {
+    retryAfterMs,
+    details: { code: "AUTH_RATE_LIMITED", reason },
+  });
 }
 
 export function negotiateProtocol(p: ConnectParams): number {
@@ -53,13 +66,9 @@ export async function authenticateConnect(
 
   if (params.device !== undefined && params.device !== null) {
     const claimed = (params.device as { id?: unknown }).id;
-    const channel = `device:${typeof claimed === "string" ? claimed.slice(0, 64) : "invalid"}`;
-    const gate = deps.pairingGate.check({ channel, ip: ctx.client.ip });
-    if (!gate.ok)
-      throw new GatewayError("RATE_LIMITED", "too many pairing attempts; try again later", {
-        retryAfterMs: gate.retryAfterMs,
-        details: { code: "AUTH_RATE_LIMITED", reason: gate.reason },
-      });
+    const key = { channel: `device:${typeof claimed === "string" ? claimed.slice(0, 64) : "invalid"}`, ip: FrontDoorKey(ctx.client) };
+    // Failures back off (per device channel and per address); a paired device proving its key is never held back.
+    const gate = deps.pairingGate.peek(key);
     const proof = verifyDeviceProof({
       device: params.device,
       expectedNonce: ctx.nonce,
@@ -70,37 +79,37 @@ export async function authenticateConnect(
       token: params.auth?.token,
       now: deps.now(),
     });
-    if (!proof.ok) {
-      deps.pairingGate.recordFailure({ channel, ip: ctx.client.ip });
-      throw authError(proof.code, proof.message);
-    }
+    const refuse = (code: string, message: string): never => {
+      deps.pairingGate.recordFailure(key);
+      if (!gate.ok) throw rateLimited(gate.retryAfterMs, gate.reason);
+      throw authError(code, message);
+    };
+    if (!proof.ok) return refuse(proof.code, proof.message);
     const paired = deps.pairing.getPaired(proof.deviceId);
     if (paired) {
-      if (!isSamePublicKey(paired.publicKey, proof.publicKey)) {
-        deps.pairingGate.recordFailure({ channel, ip: ctx.client.ip });
-        throw authError("DEVICE_PUBLIC_KEY_MISMATCH", "device public key does not match the paired key");
-      }
+      if (!isSamePublicKey(paired.publicKey, proof.publicKey)) return refuse("DEVICE_PUBLIC_KEY_MISMATCH", "device public key does not match the paired key");
       // The signature proves the key. A presented token must be this device's token or a valid gateway credential.
       let deviceToken: string | undefined;
       if (presented.token && deps.pairing.verifyDeviceToken(proof.deviceId, presented.token)) {
         deviceToken = undefined;
       } else if (presented.token && !matchSecret(runtime, presented)) {
-        deps.pairingGate.recordFailure({ channel, ip: ctx.client.ip });
-        throw authError("DEVICE_TOKEN_MISMATCH", "device token is not valid for this device (revoked or rotated?)");
+        return refuse("DEVICE_TOKEN_MISMATCH", "device token is not valid for this device (revoked or rotated?)");
       } else {
         deviceToken = (await deps.pairing.rotate(proof.deviceId)).deviceToken;
       }
-      deps.pairingGate.recordSuccess({ channel, ip: ctx.client.ip });
+      deps.pairingGate.recordSuccess(key);
       return { protocol, principal: { id: paired.principal, method: "device-token", deviceId: proof.deviceId }, ...(deviceToken ? { deviceToken } : {}) };
     }
-    // Not paired. A presented credential must still be valid; then a pairing request is recorded.
+    // Not paired: this is a pairing attempt, counted against the limit.
+    const attempt = deps.pairingGate.check(key);
+    if (!attempt.ok) throw rateLimited(attempt.retryAfterMs, attempt.reason);
+    // A presented credential must still be valid; then a pairing request is recorded.
     if (presented.token || presented.password) {
-      if (!matchSecret(runtime, presented) && !(presented.token && findDeviceByToken(deps.pairing, presented.token))) {
-        deps.pairingGate.recordFailure({ channel, ip: ctx.client.ip });
-        throw authError("AUTH_TOKEN_MISMATCH", "invalid credentials");
-      }
+      if (!matchSecret(runtime, presented) && !(presented.token && findDeviceByToken(deps.pairing, presented.token)))
+        return refuse("AUTH_TOKEN_MISMATCH", "invalid credentials");
     }
-    // Waiting for approval is not a failure (no backoff); the attempt itself was counted by check().
+    deps.beforePairingRequest?.();
+    // Waiting for approval is not a failure (no backoff).
     const req = await deps.pairing.requestPairing({
       deviceId: proof.deviceId,
       publicKey: proof.publicKey,
@@ -115,7 +124,11 @@ export async function authenticateConnect(
     });
   }
 
-  if (mode === "none") return { protocol, principal: { id: runtime.config.gateway.auth.principal, method: "none" } };
+  if (mode === "none") {
+    // Without authentication only a direct loopback client is let in, never one a proxy forwarded.
+    if (!ctx.client.local) throw authError("AUTH_NONE_LOCAL_ONLY", 'gateway.auth.mode "none" admits only direct loopback clients');
+    return { protocol, principal: { id: runtime.config.gateway.auth.principal, method: "none" } };
+  }
   // Tailscale identity: the mode itself, or `allowTailscale` beside token/password auth.
   if ((mode === "tailscale" || runtime.config.gateway.auth.allowTailscale) && !presented.token && !presented.password)
     return { protocol, principal: await authenticateTailscale(deps, ctx.headers, ctx.directPeer, ctx.client) };

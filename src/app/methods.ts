@@ -12,6 +12,7 @@ import { queryAudit, parseSince } from "../audit/audit-reader.js";
 import type { PairingStore } from "../auth/pairing-store.js";
 import type { ApprovalManager } from "../approvals/approval-manager.js";
 import { actorFor } from "./client.js";
+import { markAudited } from "./rejections.js";
 import { randomTraceId, traceIdFromTraceparent } from "../audit/trace-id.js";
 import { invokeTool, type PipelineDeps } from "./tool-pipeline.js";
 import type { Runtime } from "./runtime.js";
@@ -47,63 +48,96 @@ const handlers: { [M in MethodName]: Handler } = {
   }),
   "tools.invoke": async (deps, session, params: { tool: string; args: Record<string, unknown>; agentId?: string }, connId) => ({
     ok: true,
-    result: await invokeTool(deps, { principal: session.principal, client: session.client, scopes: session.scopes, connId }, params),
+    result: await invokeTool(
+      deps,
+      { principal: session.principal, client: session.client, scopes: session.scopes, connId, ...(session.signal ? { signal: session.signal } : {}) },
+      params,
+    ),
   }),
   "exec.approval.list": async (deps) => ({ approvals: deps.approvals().list() }),
   "exec.approval.resolve": async (deps, session, params: { id: string; decision: "approve" | "reject"; reason?: string }) => {
-    const outcome = deps.approvals().resolve(
-      params.id,
-      { id: session.principal.id, canApprove: session.scopes.has("exec.approve") || session.scopes.has("admin") },
-      params.decision,
-      params.reason,
-    );
-    return { id: params.id, decision: outcome.decision, reason: outcome.reason };
+    try {
+      const outcome = deps.approvals().resolve(
+        params.id,
+        { id: session.principal.id, canApprove: session.scopes.has("exec.approve") || session.scopes.has("admin"), remoteIp: session.client.ip },
+        params.decision,
+        params.reason,
+      );
+      // The decision itself is audited by the waiting request before anything runs.
+      return { id: params.id, decision: outcome.decision, reason: outcome.reason };
+    } catch (e) {
+      if (e instanceof GatewayError && e.code === "FORBIDDEN") {
+        await deps.audit.append({
+          type: "rbac.denied",
+          actor: actorFor(session.principal, session.client),
+          outcome: "denied",
+          traceId: session.client.traceId,
+          metadata: { method: "exec.approval.resolve", approvalId: params.id, reason: String(e.details?.code ?? "forbidden").toLowerCase() },
+        });
+        throw markAudited(e);
+      }
+      throw e;
+    }
   },
   "device.pair.list": async (deps) => ({ pending: deps.pairing.listPending(), paired: deps.pairing.listPaired() }),
   "device.pair.approve": async (deps, session, params: { requestId: string; principal?: string }) => {
     const pending = deps.pairing.listPending().find((p) => p.requestId === params.requestId || p.deviceId === params.requestId);
-    const principal = params.principal ?? pending?.deviceId ?? params.requestId;
-    const { device } = await deps.pairing.approve(params.requestId, principal);
+    if (!pending) throw new GatewayError("INVALID_REQUEST", "no pending pairing request with that id", { details: { code: "PAIRING_REQUEST_NOT_FOUND" } });
+    // Without an explicit principal the device acts as itself (and falls to rbac.defaultRole).
+    const principal = params.principal ?? pending.deviceId;
+    // Recorded before it takes effect: a log that cannot take it means no pairing.
     await deps.audit.append({
       type: "pairing.approve",
       actor: actorFor(session.principal, session.client),
       outcome: "success",
-      metadata: { deviceId: device.deviceId, boundPrincipal: device.principal, requestId: pending?.requestId },
+      traceId: session.client.traceId,
+      metadata: { deviceId: pending.deviceId, boundPrincipal: principal, requestId: pending.requestId },
     });
+    const { device } = await deps.pairing.approve(pending.requestId, principal);
     deps.broadcastPairResolved({ requestId: pending?.requestId ?? params.requestId, deviceId: device.deviceId, decision: "approved", principal: device.principal });
     return { device };
   },
   "device.pair.reject": async (deps, session, params: { requestId: string }) => {
-    const req = await deps.pairing.reject(params.requestId);
+    const pending = deps.pairing.listPending().find((p) => p.requestId === params.requestId || p.deviceId === params.requestId);
+    if (!pending) throw new GatewayError("INVALID_REQUEST", "no pending pairing request with that id", { details: { code: "PAIRING_REQUEST_NOT_FOUND" } });
     await deps.audit.append({
       type: "pairing.reject",
       actor: actorFor(session.principal, session.client),
       outcome: "success",
-      metadata: { deviceId: req.deviceId, requestId: req.requestId },
+      traceId: session.client.traceId,
+      metadata: { deviceId: pending.deviceId, requestId: pending.requestId },
     });
+    const req = await deps.pairing.reject(pending.requestId);
     deps.broadcastPairResolved({ requestId: req.requestId, deviceId: req.deviceId, decision: "rejected" });
     return { requestId: req.requestId, deviceId: req.deviceId };
   },
   "device.token.rotate": async (deps, session, params: { deviceId: string }) => {
-    const { deviceToken, device } = await deps.pairing.rotate(params.deviceId);
+    if (!deps.pairing.getPaired(params.deviceId))
+      throw new GatewayError("INVALID_REQUEST", "no paired device with that id", { details: { code: "DEVICE_NOT_FOUND" } });
     await deps.audit.append({
       type: "device.token.rotate",
       actor: actorFor(session.principal, session.client),
       outcome: "success",
-      metadata: { deviceId: device.deviceId },
+      traceId: session.client.traceId,
+      metadata: { deviceId: params.deviceId },
     });
-    return { deviceId: device.deviceId, deviceToken };
+    const { deviceToken, device } = await deps.pairing.rotate(params.deviceId);
+    // Connections that authenticated with the old token end now.
+    const closed = deps.closeDeviceConnections(device.deviceId, "device token rotated");
+    return { deviceId: device.deviceId, deviceToken, closedConnections: closed };
   },
   "device.token.revoke": async (deps, session, params: { deviceId: string }) => {
-    const existed = await deps.pairing.revoke(params.deviceId);
-    if (!existed) throw new GatewayError("INVALID_REQUEST", "no paired device with that id", { details: { code: "DEVICE_NOT_FOUND" } });
-    const closed = deps.closeDeviceConnections(params.deviceId, "device revoked");
+    if (!deps.pairing.getPaired(params.deviceId))
+      throw new GatewayError("INVALID_REQUEST", "no paired device with that id", { details: { code: "DEVICE_NOT_FOUND" } });
     await deps.audit.append({
       type: "device.token.revoke",
       actor: actorFor(session.principal, session.client),
       outcome: "success",
-      metadata: { deviceId: params.deviceId, closedConnections: closed },
+      traceId: session.client.traceId,
+      metadata: { deviceId: params.deviceId },
     });
+    await deps.pairing.revoke(params.deviceId);
+    const closed = deps.closeDeviceConnections(params.deviceId, "device revoked");
     return { deviceId: params.deviceId, revoked: true, closedConnections: closed };
   },
   "audit.query": async (deps, _session, params: { type?: string; actor?: string; outcome?: string; since?: string; limit: number }) => {
@@ -144,7 +178,7 @@ export async function dispatch(deps: MethodDeps, baseSession: Session, frame: Re
         ...(session.client.traceId ? { traceId: session.client.traceId } : {}),
         metadata: { method: frame.method, permission: entry.permission, reason: d.reason, ...(d.roleId ? { role: d.roleId } : {}) },
       });
-      throw new GatewayError("FORBIDDEN", d.message, { details: { reason: d.reason, permission: entry.permission } });
+      throw markAudited(new GatewayError("FORBIDDEN", d.message, { details: { reason: d.reason, permission: entry.permission } }));
     }
   }
   const parsed = entry.params.safeParse(frame.params ?? {});

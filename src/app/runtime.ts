@@ -10,7 +10,7 @@ import { workspaceFor } from "../config/index.js";
 import { CredentialSet } from "../auth/secret-auth.js";
 import { buildPolicy, type Policy } from "../policy/index.js";
 import { compileBlocklist } from "../exec/blocklist.js";
-import { compileTrustedProxies } from "../transport/net/ip.js";
+import { compileTrustedProxies, isLoopback } from "../transport/net/ip.js";
 import { compileAllowedOrigins, type CompiledOrigins } from "../transport/net/origin.js";
 import { builtinTools } from "../tools/registry.js";
 import type { ToolLimits } from "../tools/types.js";
@@ -30,6 +30,8 @@ export interface Runtime {
   readonly agents: ReadonlyMap<string, AgentRuntime>;
   readonly toolLimits: ToolLimits;
   readonly stateDir: string;
+  /** The config file this runtime was loaded from; undefined when running on the defaults. */
+  readonly configFile: string | undefined;
 }
 
 export function buildRuntime(
@@ -39,22 +41,34 @@ export function buildRuntime(
     sharedToken?: string | undefined;
     /** False for `config validate`: the gateway generates the stored token on first start. */
     requireToken?: boolean;
+    configFile?: string | undefined;
+    /** Files agents must never reach through a workspace. */
+    protectedPaths?: string[];
   },
 ): { runtime: Runtime } | { issues: ConfigIssue[] } {
   const issues: ConfigIssue[] = [];
   const auth = config.gateway.auth;
-  // The shared token: the configured one, else (token mode) the stored one. In tailscale mode a
-  // configured token stays usable for automation; password mode has no shared token.
-  const sharedToken = auth.mode === "token" ? (auth.token ?? opts.sharedToken) : auth.mode === "tailscale" ? auth.token : undefined;
+  // The shared token: the configured one, else the stored one. In tailscale mode it stays usable for
+  // automation and the local CLI; password mode has no shared token.
+  const sharedToken = auth.mode === "token" || auth.mode === "tailscale" ? (auth.token ?? opts.sharedToken) : undefined;
   if (auth.mode === "token" && !sharedToken && auth.users.length === 0 && opts.requireToken !== false)
     issues.push({ path: "gateway.auth.token", message: "no token configured and none stored in the credentials directory" });
 
+  const within = (child: string, parent: string): boolean => {
+    const rel = path.relative(parent, child);
+    return rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel));
+  };
   const agents = new Map<string, AgentRuntime>();
   for (const [id, a] of Object.entries(config.agents)) {
     const workspace = workspaceFor(opts.stateDir, id, a.workspace);
-    const rel = path.relative(workspace, opts.stateDir);
-    if (rel === "" || (!rel.startsWith("..") && !path.isAbsolute(rel)))
-      issues.push({ path: `agents.${id}.workspace`, message: "must not contain the state directory (it holds credentials and the audit log)" });
+    const at = `agents.${id}.workspace`;
+    if (within(opts.stateDir, workspace))
+      issues.push({ path: at, message: "must not contain the state directory (it holds credentials and the audit log)" });
+    // Inside the state dir only the workspaces' own subtree: never credentials/, devices/ or the audit log.
+    else if (within(workspace, opts.stateDir) && !within(workspace, path.join(opts.stateDir, "workspace")) && !within(workspace, path.join(opts.stateDir, "workspaces")))
+      issues.push({ path: at, message: "inside the state directory a workspace must live under workspace/ or workspaces/" });
+    for (const p of opts.protectedPaths ?? [])
+      if (within(p, workspace)) issues.push({ path: at, message: "must not contain the audit log or the config file" });
     agents.set(id, { id, workspace });
   }
 
@@ -87,11 +101,15 @@ export function buildRuntime(
       }),
       policy: built.policy,
       blocklist,
-      isTrustedProxy: proxies.matcher,
+      // With Tailscale identities on, `tailscale serve` on loopback is a proxy: its X-Forwarded-For
+      // names the tailnet client, so limits and actor.remoteIp apply per tailnet address.
+      isTrustedProxy:
+        auth.mode === "tailscale" || auth.allowTailscale ? (a: string) => proxies.matcher(a) || isLoopback(a) : proxies.matcher,
       origins,
       agents,
       toolLimits: { ...config.tools.limits },
       stateDir: opts.stateDir,
+      configFile: opts.configFile,
     }),
   };
 }

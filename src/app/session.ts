@@ -11,4 +11,6 @@ export interface Session {
   grantedScopes: readonly string[];
   rbacRole: string | null;
   clientRole: string;
+  /** Aborted when the connection closes: running tools stop, pending approvals are withdrawn. */
+  signal?: AbortSignal;
 }

@@ -16,6 +16,7 @@ import { analyzeCommand } from "../exec/analyze.js";
 import { matchBlocklist } from "../exec/blocklist.js";
 import type { ApprovalManager } from "../approvals/approval-manager.js";
 import { actorFor, type ClientInfo } from "./client.js";
+import { markAudited } from "./rejections.js";
 import type { Runtime } from "./runtime.js";
 
 export interface InvokeContext {
@@ -70,7 +71,7 @@ export async function invokeTool(deps: PipelineDeps, ctx: InvokeContext, req: In
       ...(decision.permission ? { permission: decision.permission } : {}),
       ...(decision.roleId ? { role: decision.roleId } : {}),
     });
-    throw new GatewayError("FORBIDDEN", decision.message, { details: { reason: decision.reason } });
+    throw markAudited(new GatewayError("FORBIDDEN", decision.message, { details: { reason: decision.reason } }));
   }
 
   const args = parseToolArgs(tool, req.args) as Record<string, unknown>;
@@ -112,16 +113,20 @@ async function runCommand(
   const analysis = analyzeCommand(command, { cwd: toolCtx.workspace });
   if (!analysis.ok) {
     await audit("exec.reject", "denied", { reason: "parse_error", command, agentId });
-    throw new GatewayError("INVALID_REQUEST", `command could not be parsed: ${analysis.parseError ?? "syntax error"}`, {
-      details: { reason: "parse_error" },
-    });
+    throw markAudited(
+      new GatewayError("INVALID_REQUEST", `command could not be parsed: ${analysis.parseError ?? "syntax error"}`, {
+        details: { reason: "parse_error" },
+      }),
+    );
   }
   const blocked = matchBlocklist(runtime.blocklist, analysis);
   if (blocked) {
     await audit("exec.reject", "denied", { reason: "blocklist", entry: blocked.entry, command, agentId });
-    throw new GatewayError("BLOCKED", `command blocked by tools.exec.blocklist entry ${JSON.stringify(blocked.entry)}`, {
-      details: { reason: "blocklist", entry: blocked.entry },
-    });
+    throw markAudited(
+      new GatewayError("BLOCKED", `command blocked by tools.exec.blocklist entry ${JSON.stringify(blocked.entry)}`, {
+        details: { reason: "blocklist", entry: blocked.entry },
+      }),
+    );
   }
   const classes = [...analysis.classes];
   const perm = runtime.policy.authorizeCommand({
@@ -138,7 +143,7 @@ async function runCommand(
       classes,
       ...(perm.roleId ? { role: perm.roleId } : {}),
     });
-    throw new GatewayError("FORBIDDEN", perm.message, { details: { reason: perm.reason } });
+    throw markAudited(new GatewayError("FORBIDDEN", perm.message, { details: { reason: perm.reason } }));
   }
 
   const approvalCfg = runtime.config.approvals.exec;
@@ -149,7 +154,8 @@ async function runCommand(
     return runBash(c.args, toolCtx);
   }
 
-  const pending = deps.approvals().request({
+  const manager = deps.approvals();
+  const pending = manager.request({
     command,
     cwd: toolCtx.workspace,
     agentId,
@@ -159,9 +165,15 @@ async function runCommand(
   });
   // If this cannot be recorded the caller gets UNAVAILABLE and nothing will run, whatever an approver decides.
   await audit("exec.request", "pending", { ...meta, approvalRequired: true, approvalId: pending.id, expiresAtMs: pending.expiresAtMs });
+  // The requester going away (socket closed) withdraws the request: nothing will run for nobody.
+  const withdraw = (): void => void manager.cancel(pending.id, "requester_disconnected");
+  if (ctx.signal?.aborted) withdraw();
+  else ctx.signal?.addEventListener("abort", withdraw, { once: true });
   const outcome = await pending.decision;
-  const decider = outcome.decider ?? "system";
-  const deciderActor = { ...actorFor(ctx.principal, ctx.client), id: decider, type: outcome.decider ? ("user" as const) : ("system" as const) };
+  ctx.signal?.removeEventListener("abort", withdraw);
+  const deciderActor = outcome.decider
+    ? { type: "user" as const, id: outcome.decider, ...(outcome.deciderRemoteIp ? { remoteIp: outcome.deciderRemoteIp } : {}) }
+    : { type: "system" as const, id: "gateway" };
   await deps.audit.append({
     type: outcome.decision === "approve" ? "exec.approve" : "exec.reject",
     actor: deciderActor,
@@ -171,9 +183,11 @@ async function runCommand(
   });
   if (outcome.decision !== "approve") {
     const timeout = outcome.reason === "timeout";
-    throw new GatewayError(timeout ? "APPROVAL_TIMEOUT" : "APPROVAL_DENIED", timeout ? "approval timed out" : `approval rejected${outcome.reason ? `: ${outcome.reason}` : ""}`, {
-      details: { approvalId: pending.id, reason: outcome.reason },
-    });
+    throw markAudited(
+      new GatewayError(timeout ? "APPROVAL_TIMEOUT" : "APPROVAL_DENIED", timeout ? "approval timed out" : `approval rejected${outcome.reason ? `: ${outcome.reason}` : ""}`, {
+        details: { approvalId: pending.id, reason: outcome.reason },
+      }),
+    );
   }
   // Exactly what the approver saw: the frozen snapshot's command, cwd and agent.
   const approved = outcome.request;

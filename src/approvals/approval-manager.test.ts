@@ -315,3 +315,26 @@ describe("ApprovalManager", () => {
     }
   });
 });
+
+describe("cancel and decider address", () => {
+  it("cancel rejects one pending request with the reason; a second cancel or a later decision finds nothing", async () => {
+    const events: [string, object][] = [];
+    const m = new ApprovalManager({ clock: new FakeClock(), timeoutMs: 60_000, notify: (e, p) => events.push([e, p]) });
+    const h = m.request({ command: "rm x", cwd: "/w", agentId: "main", requester: { id: "dev" }, classes: ["destructive"] });
+    assert.equal(m.cancel(h.id, "requester_disconnected"), true);
+    const out = await h.decision;
+    assert.equal(out.decision, "reject");
+    assert.equal(out.reason, "requester_disconnected");
+    assert.equal(out.decider, null);
+    assert.equal(m.cancel(h.id, "again"), false);
+    assert.throws(() => m.resolve(h.id, { id: "ops", canApprove: true }, "approve"));
+    assert.equal(m.list().length, 0);
+  });
+
+  it("a decision carries the decider's address", async () => {
+    const m = new ApprovalManager({ clock: new FakeClock(), timeoutMs: 60_000, notify: () => undefined });
+    const h = m.request({ command: "rm x", cwd: "/w", agentId: "main", requester: { id: "dev" }, classes: ["destructive"] });
+    m.resolve(h.id, { id: "ops", canApprove: true, remoteIp: "10.1.2.3" }, "approve");
+    assert.equal((await h.decision).deciderRemoteIp, "10.1.2.3");
+  });
+});

@@ -106,7 +106,15 @@ export class ApprovalManager {
     }
     const given = typeof reason === "string" ? reason.trim().slice(0, APPROVAL_DEFAULTS.maxReasonLength) : "";
     const why = given !== "" ? given : decision === "approve" ? "approved" : "rejected";
-    return this.finish(entry, decision, why, decider.id, "decided");
+    return this.finish(entry, decision, why, decider.id, "decided", decider.remoteIp);
+  }
+
+  /** Rejects one pending request with `reason` (its requester went away); false if it was not pending. */
+  cancel(id: string, reason: string): boolean {
+    const entry = this.pending.get(id);
+    if (entry === undefined) return false;
+    this.finish(entry, "reject", reason, null, "cancelled");
+    return true;
   }
 
   /** Pending requests, oldest first (expired ones are ended first). */
@@ -166,7 +174,14 @@ export class ApprovalManager {
     if (entry !== undefined) this.finish(entry, "reject", "timeout", null, "expired");
   }
 
-  private finish(entry: Entry, decision: ApprovalDecision, reason: string, decider: string | null, ending: Ending): ApprovalOutcome {
+  private finish(
+    entry: Entry,
+    decision: ApprovalDecision,
+    reason: string,
+    decider: string | null,
+    ending: Ending,
+    deciderRemoteIp?: string,
+  ): ApprovalOutcome {
     const { view } = entry;
     this.pending.delete(view.id);
     const left = (this.pendingByRequester.get(view.requester.id) ?? 1) - 1;
@@ -175,7 +190,13 @@ export class ApprovalManager {
     entry.cancelTimer();
     this.recent.remember(view.id, ending);
 
-    const outcome: ApprovalOutcome = Object.freeze({ decision, reason, decider, request: view });
+    const outcome: ApprovalOutcome = Object.freeze({
+      decision,
+      reason,
+      decider,
+      request: view,
+      ...(deciderRemoteIp !== undefined ? { deciderRemoteIp } : {}),
+    });
     entry.settle(outcome);
     this.emit("exec.approval.resolved", { id: view.id, decision, reason, decider }, view.requester.id);
     return outcome;

@@ -39,6 +39,8 @@ export interface ApprovalOutcome {
   readonly reason: string;
   /** The deciding principal; null on timeout or cancellation. */
   readonly decider: string | null;
+  /** The decider's client address, when the decider gave one. */
+  readonly deciderRemoteIp?: string;
   readonly request: PendingApprovalView;
 }
 
@@ -53,6 +55,8 @@ export interface ApprovalDecider {
   id: string;
   /** Whether the decider's connection holds exec.approve (after scopes). */
   canApprove: boolean;
+  /** The decider's client address (recorded with the decision). */
+  remoteIp?: string;
 }
 
 /** Starts a timer; returns a function that cancels it. */

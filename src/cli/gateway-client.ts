@@ -35,6 +35,10 @@ export async function resolveTarget(opts: {
   let url = opts.url;
   let token = opts.token ?? opts.env.CLAWDBOT_TOKEN;
   let password: string | undefined;
+  // The configured or stored secret is sent on its own only to a gateway on this machine (or over wss://);
+  // for any other --url the caller passes --token / CLAWDBOT_TOKEN explicitly.
+  if (url && !token && !isLocalOrTls(url))
+    throw new ClientError(`refusing to send the stored gateway token to ${url}; pass --token (or CLAWDBOT_TOKEN) for a remote gateway`);
   if (!url || !token) {
     const { config } = loadConfigFile({ path: paths.configPath, explicit: paths.configExplicit, env: opts.env });
     if (!url) {
@@ -50,6 +54,17 @@ export async function resolveTarget(opts: {
   if (url.startsWith("http://")) url = `ws://${url.slice(7)}`;
   if (url.startsWith("https://")) url = `wss://${url.slice(8)}`;
   return { url, token, password };
+}
+
+export function isLocalOrTls(url: string): boolean {
+  try {
+    const u = new URL(url);
+    if (u.protocol === "wss:" || u.protocol === "https:") return true;
+    const h = u.hostname.replace(/^\[|\]$/g, "");
+    return h === "localhost" || h === "::1" || /^127\./.test(h);
+  } catch {
+    return false;
+  }
 }
 
 type EventHandler = (event: string, payload: unknown) => void;

@@ -67,6 +67,12 @@ const limitsSchema = z
     maxBufferedBytes: z.number().int().min(1024).default(8_388_608),
     handshakeTimeoutMs: positiveMs.default(10_000),
     tickIntervalMs: positiveMs.default(30_000),
+    /** Time to receive a whole HTTP request (headers and body); slow senders are cut off. */
+    requestTimeoutMs: positiveMs.default(30_000),
+    /** Concurrent HTTP connections the server accepts. */
+    maxHttpConnections: z.number().int().positive().default(1_024),
+    /** Requests one WebSocket connection may have in flight (a tool run, an approval wait). */
+    maxInflightPerConnection: z.number().int().positive().default(32),
   })
   .prefault({});
 

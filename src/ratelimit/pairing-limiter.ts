@@ -45,7 +45,10 @@ export interface PairingSubject {
 export type PairingDecision = { ok: true } | { ok: false; retryAfterMs: number; reason: "rate" | "backoff" };
 
 export interface PairingLimiter {
+  /** Counts an attempt when allowed. */
   check(subject: PairingSubject): PairingDecision;
+  /** The same decision as check, without counting an attempt. */
+  peek(subject: PairingSubject): PairingDecision;
   /** Returns the backoff now in force (the longer of channel and address). */
   recordFailure(subject: PairingSubject): { backoffMs: number };
   recordSuccess(subject: PairingSubject): void;
@@ -87,21 +90,30 @@ export function createPairingLimiter(opts: PairingLimiterOptions = {}): PairingL
   });
   const keys = (s: PairingSubject): [string, string] => [`channel:${s.channel}`, `ip:${s.ip}`];
 
+  const decide = (ks: [string, string], now: number): PairingDecision => {
+    let backoffUntil = 0;
+    let rateUntil = 0;
+    for (const k of ks) {
+      backoffUntil = Math.max(backoffUntil, streaks.get(k, now)?.retryAt ?? 0);
+      const w = windows.get(k, now);
+      if (w !== undefined && w.count >= maxAttempts) rateUntil = Math.max(rateUntil, w.resetAtMs);
+    }
+    if (backoffUntil > now || rateUntil > now) {
+      const reason = backoffUntil >= rateUntil ? "backoff" : "rate";
+      return { ok: false, reason, retryAfterMs: Math.max(backoffUntil, rateUntil) - now };
+    }
+    return { ok: true };
+  };
+
   return {
+    peek(subject) {
+      return decide(keys(subject), clock.now());
+    },
     check(subject) {
       const now = clock.now();
       const ks = keys(subject);
-      let backoffUntil = 0;
-      let rateUntil = 0;
-      for (const k of ks) {
-        backoffUntil = Math.max(backoffUntil, streaks.get(k, now)?.retryAt ?? 0);
-        const w = windows.get(k, now);
-        if (w !== undefined && w.count >= maxAttempts) rateUntil = Math.max(rateUntil, w.resetAtMs);
-      }
-      if (backoffUntil > now || rateUntil > now) {
-        const reason = backoffUntil >= rateUntil ? "backoff" : "rate";
-        return { ok: false, reason, retryAfterMs: Math.max(backoffUntil, rateUntil) - now };
-      }
+      const d = decide(ks, now);
+      if (!d.ok) return d;
       for (const k of ks) {
         const w = windows.get(k, now);
         if (w === undefined) windows.set(k, { count: 1, resetAtMs: now + windowMs }, now);

@@ -91,13 +91,23 @@ describe("CLI client commands", () => {
     const ch = await c2.challenge();
     const hello = await c2.request("connect", connectParams({ device: d.sign({ nonce: ch.nonce }) }));
     assert.equal((hello.payload as any).auth.principal, "support@company.com");
+    const oldToken = (hello.payload as any).auth.deviceToken as string;
     const rot = await runCli(["devices", "rotate", d.id, "--json", ...flags()], cliEnv());
-    const newToken = JSON.parse(rot.stdout).deviceToken as string;
+    const rotated = JSON.parse(rot.stdout) as { deviceToken: string; closedConnections: number };
+    const newToken = rotated.deviceToken;
+    assert.equal(rotated.closedConnections, 1, "connections on the old token end at rotation");
+    assert.equal((await c2.closed).code, 1008);
+    assert.equal((await invokeHttp(t.httpUrl, oldToken, { tool: "teleport", args: {} })).status, 401);
     assert.equal((await invokeHttp(t.httpUrl, newToken, { tool: "teleport", args: {} })).status, 404);
+    // Reconnect with the new token and the signature, then revoke: that connection closes at once.
+    const c3 = await RawWs.open(t.wsUrl);
+    const ch3 = await c3.challenge();
+    const again = await c3.request("connect", connectParams({ auth: { token: newToken }, device: d.sign({ nonce: ch3.nonce, token: newToken }) }));
+    assert.equal(again.ok, true, JSON.stringify(again.error));
     const rv = await runCli(["devices", "revoke", d.id, ...flags()], cliEnv());
     assert.equal(rv.code, 0, rv.stderr);
     assert.match(rv.stdout, /1 open connection\(s\) closed/);
-    assert.equal((await c2.closed).code, 1008);
+    assert.equal((await c3.closed).code, 1008);
     assert.equal((await invokeHttp(t.httpUrl, newToken, { tool: "teleport", args: {} })).status, 401);
     await t.waitForAudit((l) => l.type === "device.token.revoke" && l.metadata.deviceId === d.id);
   });

@@ -71,6 +71,12 @@ describe("tailscale authentication", () => {
     await t.waitForAudit((l) => l.type === "auth.failure" && l.metadata.reason === "TAILSCALE_WHOIS_FAILED");
   });
 
+  test("a forwarded address outside the tailnet ranges is refused before whois", async () => {
+    const r = await invokeHttp(t.httpUrl, undefined, { tool: "read", args: {} }, headers("alice@company.com", "10.0.0.5"));
+    assert.equal(r.status, 401);
+    await t.waitForAudit((l) => l.type === "auth.failure" && l.metadata.reason === "TAILSCALE_BAD_ADDRESS");
+  });
+
   test("missing headers are refused", async () => {
     const r = await invokeHttp(t.httpUrl, undefined, { tool: "read", args: {} });
     assert.equal(r.status, 401);

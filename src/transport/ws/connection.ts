@@ -46,7 +46,11 @@ export class WsConnection<S> {
   ) {
     ws.on("message", (data, isBinary) => this.onMessage(data, isBinary));
     ws.on("close", () => this.onClosed());
-    ws.on("error", () => this.close(CloseCodes.internalError, "socket error"));
+    ws.on("error", (err: Error & { code?: string }) => {
+      // ws has already answered an oversized frame with 1009; record it as a protocol violation.
+      if (err.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH") this.handlers.protocolError?.(this, "frame_too_large");
+      this.close(CloseCodes.internalError, "socket error");
+    });
     this.handshakeTimer = setTimeout(() => {
       this.handlers.protocolError?.(this, "handshake_timeout");
       this.close(CloseCodes.policyViolation, "handshake timeout");
@@ -57,6 +61,10 @@ export class WsConnection<S> {
 
   get isOpen(): boolean {
     return this.state === "open";
+  }
+
+  get isClosed(): boolean {
+    return this.state === "closed";
   }
 
   sendEvent(event: string, payload: unknown, withSeq = true): void {
@@ -160,7 +168,11 @@ export class WsConnection<S> {
       this.state = "connecting";
       this.handlers.connect(this, f).then(
         ({ hello, session }) => {
-          if (this.state === "closed") return;
+          if (this.state === "closed") {
+            // Closed while connect was awaiting: the session never starts; let the app forget it.
+            this.handlers.closed(this, session);
+            return;
+          }
           this.session = session;
           this.state = "open";
           if (this.handshakeTimer) clearTimeout(this.handshakeTimer);

@@ -1,0 +1,154 @@
+/**
+ * The checks every request and connection passes before anyone knows who it
+ * is — Origin, request rate, failed-auth lockout, connection budget, pairing
+ * attempts — and how their refusals are recorded. Refusals of anonymous
+ * clients are audited at most once per (type, reason, address) per window, so
+ * nobody can fill the disk (and, the log failing closed, stop the gateway)
+ * with requests that cost them nothing.
+ */
+import { GatewayError } from "../core/errors.js";
+import type { AuditInput } from "../core/audit-types.js";
+import type { Clock } from "../core/clock.js";
+import type { AuditLog } from "../audit/audit-log.js";
+import { MemoryRateLimitStore } from "../ratelimit/store.js";
+import { createRequestLimiter, type RequestLimiter } from "../ratelimit/request-limiter.js";
+import { createConnectionBudget, type Lease } from "../ratelimit/connection-budget.js";
+import { createAuthLockout } from "../ratelimit/auth-lockout.js";
+import { createPairingLimiter } from "../ratelimit/pairing-limiter.js";
+import { addressKey, isLoopback } from "../transport/net/ip.js";
+import { actorFor, type ClientInfo } from "./client.js";
+import type { Logger } from "./logger.js";
+import type { Runtime } from "./runtime.js";
+
+const MAX_REFUSAL_KEYS = 10_000;
+
+export class FrontDoor {
+  private readonly store = new MemoryRateLimitStore();
+  private limiter: RequestLimiter;
+  readonly budget;
+  readonly lockout;
+  readonly pairing;
+  /** Refusal key → end of the window in which it was recorded. */
+  private readonly recorded = new Map<string, number>();
+
+  constructor(
+    private readonly d: { runtime: () => Runtime; audit: AuditLog; clock: Clock; log: Logger },
+    start: Runtime,
+  ) {
+    const g = start.config.gateway;
+    this.limiter = this.makeLimiter(start);
+    this.budget = createConnectionBudget({ maxConnections: g.rateLimit.maxConnections, maxUnauthenticatedPerIp: g.rateLimit.maxUnauthenticatedPerIp });
+    this.lockout = createAuthLockout({ ...g.auth.lockout, clock: d.clock, isLoopback });
+    this.pairing = createPairingLimiter({
+      maxAttempts: g.pairing.maxAttempts,
+      windowMs: g.pairing.windowMs,
+      backoffBaseMs: g.pairing.backoffBaseMs,
+      backoffMaxMs: g.pairing.backoffMaxMs,
+      clock: d.clock,
+    });
+  }
+
+  private makeLimiter(r: Runtime): RequestLimiter {
+    return createRequestLimiter({ ...r.config.gateway.rateLimit, store: this.store, clock: this.d.clock });
+  }
+
+  /** A reload changed the request limits (the other limits are read once, at start). */
+  refresh(r: Runtime): void {
+    this.limiter = this.makeLimiter(r);
+  }
+
+  /** The key per-address limits count under: an IPv6 client by its /64, loopback as itself. */
+  static limitKey(client: ClientInfo): string {
+    if (client.ip === "unknown" || isLoopback(client.ip)) return client.ip;
+    return addressKey(client.ip);
+  }
+
+  /** Loopback is exempt from lockout only for clients that are not browsers (a web page reaches loopback too). */
+  private static exempt(client: ClientInfo): boolean {
+    return client.local && client.origin === undefined;
+  }
+
+  /** Writes an audit line without waiting (used for refusals: the request is refused either way). */
+  record(e: AuditInput): void {
+    this.d.audit.append(e).catch((err: unknown) => this.d.log.error(`audit write failed: ${(err as Error).message}`));
+  }
+
+  /** Records an anonymous refusal at most once per type, reason, address and transport per window. */
+  recordRefusal(client: ClientInfo, type: string, reason: string, metadata: Record<string, unknown> = {}): void {
+    const now = this.d.clock.now();
+    const key = `${type}\u0000${reason}\u0000${FrontDoor.limitKey(client)}\u0000${String(metadata.transport ?? "")}`;
+    const until = this.recorded.get(key);
+    if (until !== undefined && now < until) return;
+    if (this.recorded.size >= MAX_REFUSAL_KEYS) {
+      for (const [k, end] of this.recorded) if (end <= now) this.recorded.delete(k);
+      if (this.recorded.size >= MAX_REFUSAL_KEYS) this.recorded.clear();
+    }
+    const windowMs = this.d.runtime().config.gateway.rateLimit.windowMs;
+    this.recorded.set(key, now + windowMs);
+    this.record({
+      type,
+      actor: actorFor(undefined, client),
+      outcome: "denied",
+      traceId: client.traceId,
+      metadata: { reason, ...metadata, recordedOncePerMs: windowMs },
+    });
+  }
+
+  async rateLimit(client: ClientInfo, channel: string): Promise<GatewayError | undefined> {
+    const d = await this.limiter.check(`ip:${FrontDoor.limitKey(client)}`);
+    if (d.ok) return undefined;
+    if (d.firstInWindow)
+      this.record({
+        type: "ratelimit.exceeded",
+        actor: actorFor(undefined, client),
+        outcome: "denied",
+        traceId: client.traceId,
+        metadata: { key: "ip", channel, retryAfterMs: d.retryAfterMs },
+      });
+    return new GatewayError("RATE_LIMITED", "rate limit exceeded", { retryAfterMs: d.retryAfterMs });
+  }
+
+  lockedOut(client: ClientInfo, transport: string): GatewayError | undefined {
+    const c = this.lockout.check(FrontDoor.limitKey(client), { exemptLoopback: FrontDoor.exempt(client) });
+    if (c.ok) return undefined;
+    this.recordRefusal(client, "auth.failure", "AUTH_RATE_LIMITED", { transport });
+    return new GatewayError("RATE_LIMITED", "too many failed authentication attempts; try again later", {
+      retryAfterMs: c.retryAfterMs,
+      details: { code: "AUTH_RATE_LIMITED" },
+    });
+  }
+
+  /** A failed authentication: counted toward the lockout, and audited (every time: it names who was tried). */
+  async authFailure(client: ClientInfo, err: GatewayError, metadata: Record<string, unknown>, actorId = "anonymous"): Promise<void> {
+    const outcome = this.lockout.recordFailure(FrontDoor.limitKey(client), { exemptLoopback: FrontDoor.exempt(client) });
+    if (outcome.justLockedOut)
+      this.record({
+        type: "ratelimit.exceeded",
+        actor: actorFor(undefined, client),
+        outcome: "denied",
+        traceId: client.traceId,
+        metadata: { key: "auth_lockout", retryAfterMs: outcome.retryAfterMs, failures: outcome.failures },
+      });
+    await this.d.audit.append({
+      type: "auth.failure",
+      actor: { type: metadata.deviceId ? "device" : "anonymous", id: actorId, remoteIp: client.ip },
+      outcome: "failure",
+      traceId: client.traceId,
+      metadata: { reason: String(err.details?.code ?? err.code), ...metadata },
+    });
+  }
+
+  origin(client: ClientInfo, transport: string): GatewayError | undefined {
+    const r = this.d.runtime().origins.check(client.origin);
+    if (r.ok) return undefined;
+    this.recordRefusal(client, "auth.failure", r.reason, { origin: (client.origin ?? "").slice(0, 200), transport });
+    return new GatewayError("FORBIDDEN", "origin not allowed", { details: { code: "ORIGIN_NOT_ALLOWED", reason: r.reason } });
+  }
+
+  connection(client: ClientInfo): Lease | GatewayError {
+    const r = this.budget.acquire(FrontDoor.limitKey(client));
+    if (r.ok) return r.lease;
+    this.recordRefusal(client, "ratelimit.exceeded", r.reason, { key: "connections", channel: "ws" });
+    return new GatewayError("RATE_LIMITED", "too many connections", { retryAfterMs: 1000, details: { code: r.reason.toUpperCase() } });
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Applying a changed config or credentials file to a running gateway: all or
+ * nothing, audited as `config.change` with key paths (never values). Refused:
+ * an invalid file, a missing or empty file (a half-written save must not turn
+ * the defaults on), and authentication off while listening beyond loopback.
+ */
+import fs from "node:fs";
+import { ConfigError, changedPaths, type ConfigIssue } from "../config/index.js";
+import { CloseCodes } from "../protocol/frames.js";
+import { isLoopback } from "../transport/net/ip.js";
+import type { GatewayContext } from "./context.js";
+import type { Runtime } from "./runtime.js";
+
+/** Read once at start: a change is recorded in config.change's restartRequired and applies on restart. */
+export const RESTART_REQUIRED =
+  /^gateway\.(port|bind|audit\.|limits\.(maxPayload|requestTimeoutMs|maxHttpConnections)|auth\.lockout\.|rateLimit\.(maxConnections|maxUnauthenticatedPerIp)|pairing\.|tailscale\.)/;
+
+export const isLoopbackHost = (h: string): boolean => h === "localhost" || isLoopback(h);
+
+export interface ReloadResult {
+  applied: boolean;
+  changed: string[];
+  issues?: ConfigIssue[];
+}
+
+export function createReloader(
+  ctx: GatewayContext,
+  o: {
+    configPath: string;
+    listenHost: string;
+    /** Loads config + credentials the way the gateway does. */
+    load: () => Promise<Runtime>;
+    apply: (next: Runtime) => Promise<void>;
+  },
+): () => Promise<ReloadResult> {
+  const refuse = async (issues: ConfigIssue[]): Promise<ReloadResult> => {
+    ctx.log.error(`config change refused; the previous config stays in force:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}`);
+    await ctx.audit.append({
+      type: "config.change",
+      actor: { type: "system", id: "gateway" },
+      outcome: "failure",
+      metadata: { file: o.configPath, applied: false, errors: issues },
+    });
+    return { applied: false, changed: [], issues };
+  };
+
+  return async () => {
+    let text: string | undefined;
+    try {
+      text = fs.readFileSync(o.configPath, "utf8");
+    } catch {
+      text = undefined;
+    }
+    const hadFile = ctx.runtime().configFile !== undefined;
+    if (hadFile && (text === undefined || text.trim() === ""))
+      return refuse([{ path: "(file)", message: "the config file is missing or empty; restart the gateway to run on the defaults" }]);
+    let next: Runtime;
+    try {
+      next = await o.load();
+    } catch (e) {
+      return refuse(e instanceof ConfigError ? [...e.issues] : [{ path: "(file)", message: "could not be read" }]);
+    }
+    // The address actually listened on decides, not the file's (changed) bind.
+    if (next.config.gateway.auth.mode === "none" && !isLoopbackHost(o.listenHost))
+      return refuse([{ path: "gateway.auth.mode", message: `refusing "none" while listening on non-loopback ${o.listenHost}` }]);
+    const prev = ctx.runtime();
+    const changed = changedPaths(prev.config, next.config);
+    const rotated = next.credentials.changedPrincipals(prev.credentials);
+    if (changed.length === 0 && rotated.size === 0) return { applied: false, changed: [] };
+    await ctx.audit.append({
+      type: "config.change",
+      actor: { type: "system", id: "gateway" },
+      outcome: "success",
+      metadata: {
+        file: o.configPath,
+        applied: true,
+        changed,
+        ...(rotated.size > 0 ? { rotation: [...rotated].sort() } : {}),
+        restartRequired: changed.filter((p) => RESTART_REQUIRED.test(p)),
+      },
+    });
+    await o.apply(next);
+    // Sessions that logged in with a secret that changed or is gone end now: a rotated token stops working.
+    for (const conn of ctx.sessions.values()) {
+      const p = conn.session?.principal;
+      if (p && (p.method === "token" || p.method === "password") && rotated.has(p.id)) conn.close(CloseCodes.policyViolation, "credentials changed");
+    }
+    ctx.log.info(`config reloaded (${changed.length} key path(s) changed${rotated.size > 0 ? ", credentials rotated" : ""})`);
+    return { applied: true, changed };
+  };
+}

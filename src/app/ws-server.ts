@@ -1,0 +1,214 @@
+/** The WebSocket side: upgrade checks, the `connect` handshake, and request dispatch per connection. */
+import http from "node:http";
+import type { Duplex } from "node:stream";
+import { WebSocketServer } from "ws";
+import { GatewayError } from "../core/errors.js";
+import { WsConnection, type WsHandlers } from "../transport/ws/connection.js";
+import { CloseCodes, connectParams } from "../protocol/frames.js";
+import type { Lease } from "../ratelimit/connection-budget.js";
+import { actorFor, clientInfoFrom, type ClientInfo } from "./client.js";
+import { authenticateConnect, type ConnectOutcome } from "./connect.js";
+import { dispatch, FEATURES, type MethodDeps } from "./methods.js";
+import { auditRejection } from "./rejections.js";
+import type { GatewayContext } from "./context.js";
+import type { Session } from "./session.js";
+import { VERSION } from "./version.js";
+
+interface ConnContext {
+  client: ClientInfo;
+  headers: http.IncomingHttpHeaders;
+  directPeer: string | undefined;
+  lease: Lease;
+  /** Aborted when the connection closes. */
+  abort: AbortController;
+}
+
+function refuseUpgrade(socket: Duplex, err: GatewayError): void {
+  const status = err.code === "RATE_LIMITED" ? 429 : err.code === "UNAVAILABLE" ? 503 : err.code === "FORBIDDEN" ? 403 : 400;
+  const body = JSON.stringify({ ok: false, error: { type: err.code.toLowerCase(), message: err.message } });
+  const retry = err.retryAfterMs !== undefined ? `Retry-After: ${Math.max(1, Math.ceil(err.retryAfterMs / 1000))}\r\n` : "";
+  socket.end(
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retry}\r\n${body}`,
+  );
+}
+
+export function attachWebSocket(ctx: GatewayContext, server: http.Server, methodDeps: MethodDeps): WebSocketServer {
+  const wss = new WebSocketServer({ noServer: true, maxPayload: ctx.enforcedMaxPayload, perMessageDeflate: false });
+
+  const connect = async (conn: WsConnection<Session>, c: ConnContext, rawParams: unknown): Promise<{ hello: unknown; session: Session }> => {
+    const client = c.client;
+    const parsed = connectParams.safeParse(rawParams);
+    if (!parsed.success) {
+      const err = new GatewayError("INVALID_REQUEST", "invalid connect params", {
+        details: { code: "INVALID_CONNECT", issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) },
+      });
+      await ctx.front.authFailure(client, err, { transport: "ws", connId: conn.id });
+      throw err;
+    }
+    const params = parsed.data;
+    const locked = ctx.front.lockedOut(client, "ws");
+    if (locked) throw locked;
+    const limited = await ctx.front.rateLimit(client, "ws");
+    if (limited) throw limited;
+    const claimed = (params.device as { id?: unknown } | undefined)?.id;
+    const deviceId = typeof claimed === "string" ? claimed.slice(0, 64) : undefined;
+    let outcome: ConnectOutcome;
+    try {
+      outcome = await authenticateConnect(
+        {
+          runtime: ctx.runtime,
+          pairing: ctx.pairing,
+          tailscale: ctx.tailscale,
+          now: () => ctx.clock.now(),
+          pairingGate: {
+            check: (k) => ctx.front.pairing.check(k),
+            peek: (k) => ctx.front.pairing.peek(k),
+            recordFailure: (k) => void ctx.front.pairing.recordFailure(k),
+            recordSuccess: (k) => ctx.front.pairing.recordSuccess(k),
+          },
+          beforePairingRequest: () => {
+            if (ctx.audit.failed) throw new GatewayError("UNAVAILABLE", "audit log cannot be written");
+          },
+          onPairingRequested: async (req) => {
+            await ctx.audit.append({
+              type: "pairing.request",
+              actor: { type: "device", id: req.deviceId, remoteIp: client.ip },
+              outcome: "pending",
+              traceId: client.traceId,
+              metadata: { deviceId: req.deviceId, requestId: req.requestId, clientId: req.clientId, platform: req.platform },
+            });
+            ctx.broadcast("device.pair.requested", req, (s) => ctx.holds(s, "admin"));
+          },
+        },
+        params,
+        { nonce: conn.nonce, client, headers: c.headers, directPeer: c.directPeer },
+      );
+    } catch (e) {
+      const err = e instanceof GatewayError ? e : new GatewayError("INTERNAL", "authentication failed");
+      if (err.code === "RATE_LIMITED")
+        ctx.front.recordRefusal(client, "auth.failure", String(err.details?.code ?? err.code), { transport: "ws", ...(deviceId ? { deviceId } : {}) });
+      else if (err.code !== "NOT_PAIRED" && err.code !== "UNAVAILABLE")
+        await ctx.front.authFailure(client, err, { transport: "ws", clientId: params.client.id, ...(deviceId ? { deviceId } : {}) }, deviceId ?? "anonymous");
+      throw err;
+    }
+    const runtime = ctx.runtime();
+    const principal = outcome.principal;
+    const grant = runtime.policy.grantScopes(principal.id, params.scopes);
+    const role = runtime.policy.enabled ? runtime.policy.roleOf(principal.id) : undefined;
+    await ctx.audit.append({
+      type: "auth.login",
+      actor: actorFor(principal, client),
+      outcome: "success",
+      traceId: client.traceId,
+      metadata: {
+        method: principal.method,
+        transport: "ws",
+        connId: conn.id,
+        clientId: params.client.id,
+        protocol: outcome.protocol,
+        ...(principal.deviceId ? { deviceId: principal.deviceId } : {}),
+        scopes: grant.granted,
+      },
+    });
+    // The socket may have gone while we awaited: such a session never starts.
+    if (conn.isClosed) throw new GatewayError("UNAVAILABLE", "connection closed during connect");
+    c.lease.authenticated();
+    ctx.sessions.set(conn.id, conn);
+    const session: Session = {
+      principal,
+      client,
+      scopes: grant.effective,
+      grantedScopes: grant.granted,
+      rbacRole: role?.roleId ?? null,
+      clientRole: params.role,
+      signal: c.abort.signal,
+    };
+    const limits = runtime.config.gateway.limits;
+    const hello = {
+      type: "hello-ok",
+      protocol: outcome.protocol,
+      server: { version: VERSION, connId: conn.id },
+      features: FEATURES,
+      snapshot: { uptimeMs: ctx.clock.now() - ctx.startedAtMs, agents: [...runtime.agents.keys()] },
+      auth: {
+        role: params.role,
+        scopes: grant.granted,
+        principal: principal.id,
+        rbacRole: session.rbacRole,
+        ...(outcome.deviceToken ? { deviceToken: outcome.deviceToken } : {}),
+      },
+      policy: { maxPayload: ctx.enforcedMaxPayload, maxBufferedBytes: limits.maxBufferedBytes, tickIntervalMs: limits.tickIntervalMs },
+    };
+    return { hello, session };
+  };
+
+  const handlers: WsHandlers<Session> = {
+    connect: (conn, frame) => connect(conn, conn.context as ConnContext, frame.params),
+    request: async (conn, session, frame) => {
+      try {
+        if (ctx.state.closing) throw new GatewayError("UNAVAILABLE", "gateway is shutting down");
+        const max = ctx.runtime().config.gateway.limits.maxInflightPerConnection;
+        if (conn.pendingRequests > max)
+          throw new GatewayError("RATE_LIMITED", `more than ${max} requests in flight on this connection`, {
+            retryAfterMs: 1000,
+            details: { code: "INFLIGHT_LIMIT" },
+          });
+        const limited = await ctx.front.rateLimit(session.client, "ws");
+        if (limited) throw limited;
+        return await dispatch(methodDeps, session, frame, conn.id);
+      } catch (e) {
+        await auditRejection(ctx.audit, e, session, { transport: "ws", method: frame.method.slice(0, 64) }).catch(() => undefined);
+        throw e;
+      }
+    },
+    closed: (conn) => {
+      const c = conn.context as ConnContext;
+      ctx.sessions.delete(conn.id);
+      c.lease.release();
+      c.abort.abort();
+    },
+    protocolError: (conn, reason) => {
+      const c = conn.context as ConnContext;
+      const s = conn.session;
+      if (s)
+        ctx.front.record({
+          type: "request.rejected",
+          actor: actorFor(s.principal, c.client),
+          outcome: "denied",
+          traceId: c.client.traceId,
+          metadata: { reason, transport: "ws", connId: conn.id },
+        });
+      else ctx.front.recordRefusal(c.client, "auth.failure", reason, { transport: "ws", connId: conn.id });
+    },
+  };
+
+  server.on("upgrade", (req, socket, head) => {
+    socket.on("error", () => socket.destroy());
+    try {
+      const client = clientInfoFrom(req, ctx.runtime().isTrustedProxy);
+      if (ctx.state.closing) return refuseUpgrade(socket, new GatewayError("UNAVAILABLE", "gateway is shutting down"));
+      const refused = ctx.front.origin(client, "ws");
+      if (refused) return refuseUpgrade(socket, refused);
+      const locked = ctx.front.lockedOut(client, "ws");
+      if (locked) return refuseUpgrade(socket, locked);
+      const lease = ctx.front.connection(client);
+      if (lease instanceof GatewayError) return refuseUpgrade(socket, lease);
+      // Until the upgrade completes the slot belongs to this socket; a handshake ws refuses never calls back.
+      let handedOver = false;
+      socket.once("close", () => {
+        if (!handedOver) lease.release();
+      });
+      wss.handleUpgrade(req, socket, head, (ws) => {
+        handedOver = true;
+        const c: ConnContext = { client, headers: req.headers, directPeer: req.socket.remoteAddress, lease, abort: new AbortController() };
+        new WsConnection<Session>(ws, ctx.runtime().config.gateway.limits, handlers, c);
+      });
+    } catch (e) {
+      ctx.log.error(`upgrade failed: ${(e as Error)?.message ?? String(e)}`);
+      socket.destroy();
+    }
+  });
+  return wss;
+}
+
+export { CloseCodes };
