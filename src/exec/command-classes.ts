@@ -6,6 +6,7 @@
  */
 import { hasFlag, parseArgs } from "./flags.js";
 import type { ParsedArgs } from "./flags.js";
+import { CODE_RUNNERS, inspectCodeRunner } from "./interpreters.js";
 import { resolvePath } from "./paths.js";
 import type { ClassReason, CommandClass, PathExists, SimpleCommand } from "./types.js";
 import type { ArgWord } from "./words.js";
@@ -26,6 +27,8 @@ export interface ClassRule {
   why: string;
   /** Absent: always. */
   test?: (c: ClassCheck) => boolean;
+  /** A more specific reason for this command than `why`, when there is one. */
+  explain?: (c: ClassCheck) => string | undefined;
 }
 
 const always = undefined;
@@ -110,6 +113,13 @@ export const COMMAND_CLASS_TABLE: readonly ClassRule[] = [
   },
   { programs: ["find"], class: "destructive", when: "with -delete", why: "deletes every file it finds", test: (c) => hasFlag(c.args, "-delete") },
   {
+    programs: ["find"],
+    class: "destructive",
+    when: "-fprint/-fprint0/-fprintf/-fls onto an existing file",
+    why: "truncates the file it prints to",
+    test: (c) => c.cmd.words.some((w, i) => w.literal && FIND_FILE_OUTPUTS.has(w.text) && c.cmd.words[i + 1] !== undefined && c.exists(c.cmd.words[i + 1] as ArgWord)),
+  },
+  {
     programs: ["git"],
     class: "destructive",
     when: "clean -f; reset --hard; push --force/-f/--force-with-lease/--mirror/--delete or +refspec; branch -D; stash drop|clear",
@@ -150,7 +160,18 @@ export const COMMAND_CLASS_TABLE: readonly ClassRule[] = [
   },
   { programs: ["rsync"], class: "destructive", when: "with --delete*/--remove-source-files", why: "deletes files", test: (c) => [...c.args.flags].some((f) => /^--(delete|del\b|remove-source-files)/.test(f)) },
   { programs: ["crontab"], class: "destructive", when: "with -r", why: "removes the crontab", test: (c) => hasFlag(c.args, "-r") },
+  {
+    programs: CODE_RUNNERS.flatMap((r) => r.programs),
+    class: "destructive",
+    when: "its program or flags write files: awk `print >`/`>>`, `-o`/`-p`/`-d`; sed `-i`, `w`, `s///w` (see the code-runner table)",
+    why: "its program writes or edits files",
+    test: (c) => inspectCodeRunner(c.cmd.program, c.cmd.words.slice(1))?.destructive !== undefined,
+    explain: (c) => inspectCodeRunner(c.cmd.program, c.cmd.words.slice(1))?.destructive,
+  },
 ];
+
+/** find primaries that truncate the file named after them. */
+const FIND_FILE_OUTPUTS = new Set(["-fprint", "-fprint0", "-fprintf", "-fls"]);
 
 /** Device paths that are safe redirect targets. */
 const HARMLESS_DEVICES = /^\/dev\/(null|zero|full|random|urandom|tty|stdin|stdout|stderr|fd\/\d+|pts\/\d+)$/;
@@ -185,7 +206,7 @@ export function classifyCommand(cmd: SimpleCommand, pathExists: PathExists): { c
   }
   for (const rule of COMMAND_CLASS_TABLE) {
     if (!ruleApplies(rule, cmd.program)) continue;
-    if (rule.test === undefined || rule.test(check)) reasons.push({ class: rule.class, program: cmd.program, why: rule.why });
+    if (rule.test === undefined || rule.test(check)) reasons.push({ class: rule.class, program: cmd.program, why: rule.explain?.(check) ?? rule.why });
   }
   cmd.redirects.forEach((r, i) => {
     const word = cmd.redirectWords[i] ?? null;

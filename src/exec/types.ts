@@ -55,3 +55,11 @@ export interface CommandAnalysis {
 }
 
 export type PathExists = (absPath: string) => boolean;
+
+/** What one invocation of a code runner (interpreters.ts) does, as far as the analyser can tell. */
+export interface RunnerVerdict {
+  /** Runs code the analyser cannot see: why. */
+  unanalyzable?: string;
+  /** Writes or replaces files named by its program or flags: why. */
+  destructive?: string;
+}

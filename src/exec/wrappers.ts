@@ -4,8 +4,9 @@
  * `unwrap` peels them off one by one and records them; the analyser then
  * looks at what is really run.
  */
-import { literalWord } from "./words.js";
-import type { ArgWord } from "./words.js";
+import { codeRunner } from "./interpreters.js";
+import { literalWord, makeWord } from "./words.js";
+import type { ArgWord, Piece } from "./words.js";
 
 interface WrapperSpec {
   /** Short flags that take a value (attached `-uroot` or separate `-u root`). */
@@ -71,12 +72,18 @@ export const WRAPPERS: Readonly<Record<string, WrapperSpec>> = {
   busybox: {},
   toybox: {},
   catchsegv: {},
+  chronic: {},
+  ifne: {},
+  fakeroot: { valueShort: "lis", valueLong: ["--lib", "--faked", "-s", "-i"] },
+  faketime: { skipOperands: 1 },
+  "systemd-inhibit": { valueLong: ["--what", "--who", "--why", "--mode"] },
+  "dbus-run-session": { valueLong: ["--config-file", "--dbus-daemon"] },
 };
 
 /** Shells whose `-c STRING` is parsed as shell and analysed recursively. */
 export const SHELLS: ReadonlySet<string> = new Set(["sh", "bash", "dash", "zsh", "ksh", "mksh", "lksh", "ash", "rbash", "yash", "posh"]);
 /** Shells with a different syntax: their `-c` cannot be analysed. */
-export const FOREIGN_SHELLS: ReadonlySet<string> = new Set(["fish", "csh", "tcsh", "nu", "xonsh", "elvish", "pwsh"]);
+export const FOREIGN_SHELLS: ReadonlySet<string> = new Set(["fish", "csh", "tcsh", "nu", "xonsh", "elvish", "pwsh", "powershell"]);
 
 export interface Nested {
   script: ArgWord;
@@ -228,18 +235,21 @@ function unwrapOne(name: string, args: ArgWord[]): Step | null {
       return unwrapSu(name, args);
     case "xargs":
       return { ...unwrapXargs(args), stdinArgs: true };
+    case "flock":
+      return unwrapFlock(args);
     case "watch":
       return unwrapWatch(args);
     case "capsh": {
       const dd = args.findIndex((w) => w.literal && w.text === "--");
       return dd < 0 ? { rest: [] } : { rest: [literalWord("bash"), ...args.slice(dd + 1)] };
     }
-    case "script": {
-      const c = args.findIndex((w) => w.literal && (w.text === "-c" || w.text === "--command"));
-      const cmd = c >= 0 ? args[c + 1] : undefined;
-      if (!cmd) return { rest: [] };
-      return cmd.literal ? { rest: [], nested: { script: cmd, via: "script", sameShell: false } } : { rest: args, unanalyzable: "script -c of a non-literal string" };
-    }
+    case "script":
+      return unwrapScript(args);
+  }
+  const runner = codeRunner(name);
+  if (runner) {
+    const why = runner.inspect(name, args)?.unanalyzable;
+    return why === undefined ? null : { rest: args, unanalyzable: why };
   }
   const spec = WRAPPERS[name];
   if (!spec) return null;
@@ -328,7 +338,49 @@ const XARGS_SPEC: WrapperSpec = {
 
 function unwrapXargs(args: ArgWord[]): Step {
   const skipped = skipOptions(XARGS_SPEC, args);
-  return { rest: skipped.rest.length > 0 ? skipped.rest : [literalWord("echo")] };
+  if (skipped.rest.length === 0) return { rest: [literalWord("echo")] };
+  const replace = xargsReplaceString(args.slice(0, args.length - skipped.rest.length));
+  return { rest: replace === null ? skipped.rest : skipped.rest.map((w) => substituteInput(w, replace)) };
+}
+
+/** The replace-string of `xargs -I R` / `-i[R]` / `--replace[=R]`, or null. */
+function xargsReplaceString(options: ArgWord[]): string | null {
+  let found: string | null = null;
+  options.forEach((w, i) => {
+    const t = w.text;
+    if (t === "-I") found = options[i + 1]?.text ?? null;
+    else if (/^-[^-]*I/.test(t) && !/^-[^-]*[aEdLnPs][^-]*I/.test(t)) found = t.slice(t.indexOf("I") + 1) || (options[i + 1]?.text ?? null);
+    else if (/^-i/.test(t)) found = t.slice(2) || "{}";
+    else if (t === "--replace") found = "{}";
+    else if (t.startsWith("--replace=")) found = t.slice("--replace=".length);
+  });
+  return found;
+}
+
+/** A word with xargs's replace-string stands for input: each occurrence is an unknown piece (so `sh -c '… {} …'` is not literal). */
+function substituteInput(word: ArgWord, replace: string): ArgWord {
+  if (!word.literal || replace === "" || !word.text.includes(replace)) return word;
+  const pieces: Piece[] = [];
+  word.text.split(replace).forEach((p, idx) => {
+    if (idx > 0) pieces.push({ kind: "dyn", splittable: false, what: "xargs input" });
+    if (p !== "") pieces.push({ kind: "lit", text: p, quoted: true });
+  });
+  return makeWord(pieces, word.text);
+}
+
+const FLOCK_SPEC: WrapperSpec = { valueShort: "wE", valueLong: ["--timeout", "--wait", "--conflict-exit-code"] };
+
+/** `flock [opts] FILE CMD …` runs CMD; `flock [opts] FILE -c STRING` runs STRING with sh; `flock FD` runs nothing. */
+function unwrapFlock(args: ArgWord[]): Step | null {
+  const rest = skipOptions(FLOCK_SPEC, args).rest;
+  const second = rest[1];
+  if (second === undefined) return null;
+  if (second.literal && (second.text === "-c" || second.text === "--command")) {
+    const cmd = rest[2];
+    if (!cmd) return { rest: args, unanalyzable: "flock -c without a command string" };
+    return cmd.literal ? { rest: [], nested: { script: cmd, via: "flock", sameShell: false } } : { rest: args, unanalyzable: "flock -c of a non-literal string" };
+  }
+  return { rest: rest.slice(1) };
 }
 
 function unwrapWatch(args: ArgWord[]): Step | null {
@@ -338,4 +390,33 @@ function unwrapWatch(args: ArgWord[]): Step | null {
   if (direct) return { rest: skipped.rest };
   const script = joinLiteral(skipped.rest, false);
   return script ? { rest: [], nested: { script, via: "watch", sameShell: false } } : { rest: skipped.rest, unanalyzable: "watch of a non-literal string" };
+}
+
+const SCRIPT_VALUE = "IOBTmEo";
+
+/** `script [opts] [FILE]` runs `$SHELL` reading stdin unless `-c STRING` (also `-qc`, `--command=`) names the command. */
+function unwrapScript(args: ArgWord[]): Step | null {
+  for (let i = 0; i < args.length; i++) {
+    const w = args[i] as ArgWord;
+    if (!w.literal) continue;
+    const t = w.text;
+    let cmd: ArgWord | undefined;
+    if (t === "-V" || t === "--version" || t === "-h" || t === "--help") return null;
+    if (t === "--command") cmd = args[i + 1];
+    else if (t.startsWith("--command=")) cmd = literalWord(t.slice("--command=".length));
+    else if (/^-[^-]/.test(t)) {
+      const letters = t.slice(1);
+      const c = letters.indexOf("c");
+      const valueBefore = [...letters.slice(0, c < 0 ? letters.length : c)].some((l) => SCRIPT_VALUE.includes(l));
+      if (c < 0 || valueBefore) {
+        const v = [...letters].findIndex((l) => SCRIPT_VALUE.includes(l));
+        if (v === letters.length - 1) i++;
+        continue;
+      }
+      cmd = letters.length > c + 1 ? literalWord(letters.slice(c + 1)) : args[i + 1];
+    } else continue;
+    if (!cmd) return { rest: args, unanalyzable: "script -c without a command string" };
+    return cmd.literal ? { rest: [], nested: { script: cmd, via: "script", sameShell: false } } : { rest: args, unanalyzable: "script -c of a non-literal string" };
+  }
+  return { rest: args, unanalyzable: "script runs a shell that reads its stdin" };
 }
