@@ -145,6 +145,8 @@ const toolLimitsSchema = z
     maxResults: z.number().int().positive().default(1_000),
     maxSearchFileBytes: z.number().int().positive().default(2_097_152),
     searchTimeoutMs: positiveMs.default(10_000),
+    /** What `read` returns for a binary file: only its size, or its bytes base64-encoded (capped at maxReadBytes). */
+    binaryFiles: z.enum(["omit", "base64"]).default("omit"),
   })
   .prefault({});
 

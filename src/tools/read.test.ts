@@ -64,3 +64,20 @@ describe("read", () => {
     assert.equal(r.path, path.join(f.outside, "secret.txt"));
   });
 });
+
+describe("read: binaryFiles", () => {
+  it("omit (default) returns only the size; base64 returns the bytes, capped at maxReadBytes", async () => {
+    const f = await makeFixture();
+    const bytes = Buffer.concat([Buffer.from([0, 1, 2, 255]), Buffer.alloc(20_000, 7)]);
+    await fs.writeFile(path.join(f.workspace, "blob.bin"), bytes);
+    const omitted = (await runRead({ path: "blob.bin" }, f.ctx())) as Record<string, unknown>;
+    assert.deepEqual(omitted, { path: "blob.bin", binary: true, bytes: bytes.length });
+    const whole = (await runRead({ path: "blob.bin" }, f.ctx({ limits: { binaryFiles: "base64" } }))) as Record<string, unknown>;
+    assert.equal(whole.encoding, "base64");
+    assert.equal(whole.truncated, false);
+    assert.deepEqual(Buffer.from(String(whole.content), "base64"), bytes);
+    const capped = (await runRead({ path: "blob.bin" }, f.ctx({ limits: { binaryFiles: "base64", maxReadBytes: 10_000 } }))) as Record<string, unknown>;
+    assert.equal(capped.truncated, true);
+    assert.deepEqual(Buffer.from(String(capped.content), "base64"), bytes.subarray(0, 10_000));
+  });
+});

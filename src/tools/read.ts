@@ -19,7 +19,8 @@ export type ReadArgs = z.infer<typeof readArgs>;
 
 export type ReadResult =
   | { path: string; content: string; totalLines: number; truncated: boolean }
-  | { path: string; binary: true; bytes: number };
+  | { path: string; binary: true; bytes: number }
+  | { path: string; binary: true; bytes: number; encoding: "base64"; content: string; truncated: boolean };
 
 const CHUNK = 64 * 1024;
 const NEWLINE = 0x0a;
@@ -99,10 +100,24 @@ export async function runRead(args: ReadArgs, ctx: ToolContext): Promise<ReadRes
     const head = Buffer.allocUnsafe(headLength);
     const headRead = headLength === 0 ? 0 : readSync(file.fd, head, 0, headLength, 0);
     const initial = head.subarray(0, headRead);
-    if (looksBinary(initial)) return { path: resolved.display, binary: true, bytes: size };
+    const readChunk: ReadChunk = async (buf, length, position) => (await readAsync(file.fd, buf, 0, length, position)).bytesRead;
+    if (looksBinary(initial)) {
+      if (ctx.limits.binaryFiles !== "base64") return { path: resolved.display, binary: true, bytes: size };
+      const take = Math.min(size, ctx.limits.maxReadBytes);
+      const buf = take <= initial.length ? initial.subarray(0, take) : Buffer.alloc(take);
+      if (take > initial.length) {
+        initial.copy(buf);
+        let at = initial.length;
+        while (at < take) {
+          const n = await readChunk(buf.subarray(at), take - at, at);
+          if (n === 0) break;
+          at += n;
+        }
+      }
+      return { path: resolved.display, binary: true, bytes: size, encoding: "base64", content: buf.toString("base64"), truncated: take < size };
+    }
     const first = args.offset ?? 1;
     const count = args.limit ?? Number.MAX_SAFE_INTEGER - first;
-    const readChunk: ReadChunk = async (buf, length, position) => (await readAsync(file.fd, buf, 0, length, position)).bytesRead;
     const out = await readLines(readChunk, first, count, ctx.limits.maxReadBytes, ctx.signal, initial, size);
     if (first > 1 && first > out.totalLines) {
       throw new GatewayError(

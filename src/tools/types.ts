@@ -21,6 +21,11 @@ export interface ToolLimits {
   maxSearchFileBytes: number;
   /** Wall-clock budget of one `search` or `glob` walk (default 10 s). */
   searchTimeoutMs: number;
+  /**
+   * What `read` returns for a binary file (a NUL byte in its first 8 KiB): `omit` (default)
+   * returns only `{binary: true, bytes}`; `base64` also returns the content, base64, capped at maxReadBytes.
+   */
+  binaryFiles: "omit" | "base64";
 }
 
 export const defaultToolLimits: Readonly<ToolLimits> = Object.freeze({
@@ -32,6 +37,7 @@ export const defaultToolLimits: Readonly<ToolLimits> = Object.freeze({
   maxResults: 1000,
   maxSearchFileBytes: 2 * 1024 * 1024,
   searchTimeoutMs: 10_000,
+  binaryFiles: "omit",
 });
 
 /** What a tool call needs to know about the agent it runs for. */
