@@ -265,3 +265,41 @@ describe("approvals", () => {
     assert.equal(line.actor.type, "system");
   });
 });
+
+describe("HTTP and WebSocket tools.invoke", () => {
+  test("return the same results and the same errors through the same pipeline", async () => {
+    const t = await startTestGateway({ config: { gateway: { rateLimit: { maxRequests: 1000 } } } });
+    try {
+      await fs.writeFile(path.join(t.stateDir, "workspace", "same.txt"), "alpha\nbeta\n");
+      const { c } = await connectWs(t.wsUrl, { token: t.token });
+      const cases: { tool: string; args: Record<string, unknown>; agentId?: string }[] = [
+        { tool: "read", args: { path: "same.txt" } },
+        { tool: "search", args: { pattern: "bet." } },
+        { tool: "bash", args: { command: "rm -rf /" } },
+        { tool: "read", args: { path: "../outside" } },
+        { tool: "teleport", args: {} },
+        { tool: "read", args: { path: "same.txt" }, agentId: "ghost" },
+        { tool: "edit", args: { path: "same.txt", oldText: "zzz", newText: "y" } },
+      ];
+      const httpToWire: Record<string, string> = {
+        blocked: "BLOCKED",
+        forbidden: "FORBIDDEN",
+        not_found: "NOT_FOUND",
+        invalid_request: "INVALID_REQUEST",
+      };
+      for (const body of cases) {
+        const h = await invokeHttp(t.httpUrl, t.token, body);
+        const w = await c.request("tools.invoke", body);
+        assert.equal(h.body.ok, w.ok, JSON.stringify(body));
+        if (w.ok) assert.deepEqual(h.body.result, (w.payload as any).result, JSON.stringify(body));
+        else {
+          assert.equal(httpToWire[String(h.body.error?.type)], w.error?.code, JSON.stringify(body));
+          assert.equal(h.body.error?.message, w.error?.message);
+        }
+      }
+      c.close();
+    } finally {
+      await t.close();
+    }
+  });
+});
