@@ -23,6 +23,8 @@ interface ConnContext {
   abort: AbortController;
 }
 
+const CONNECTION_CLOSED = new Error("connection closed");
+
 function refuseUpgrade(socket: Duplex, err: GatewayError): void {
   const status = err.code === "RATE_LIMITED" ? 429 : err.code === "UNAVAILABLE" ? 503 : err.code === "FORBIDDEN" ? 403 : 400;
   const body = JSON.stringify({ ok: false, error: { type: err.code.toLowerCase(), message: err.message } });
@@ -165,7 +167,8 @@ export function attachWebSocket(ctx: GatewayContext, server: http.Server, method
       const c = conn.context as ConnContext;
       ctx.sessions.delete(conn.id);
       c.lease.release();
-      c.abort.abort();
+      // Only work still running needs telling (and a plain reason avoids building a DOMException per close).
+      if (conn.pendingRequests > 0) c.abort.abort(CONNECTION_CLOSED);
     },
     protocolError: (conn, reason) => {
       const c = conn.context as ConnContext;
