@@ -9,7 +9,7 @@ import { EVENTS } from "../protocol/frames.js";
 import type { RequestFrame } from "../protocol/frames.js";
 import type { AuditSink } from "../core/audit-types.js";
 import { queryAudit, parseSince } from "../audit/audit-reader.js";
-import type { PairingStore } from "../auth/pairing-store.js";
+import type { PairingStore, PendingRequest } from "../auth/pairing-store.js";
 import type { ApprovalManager } from "../approvals/approval-manager.js";
 import { actorFor } from "./client.js";
 import { markAudited } from "./rejections.js";
@@ -34,6 +34,21 @@ export interface MethodDeps extends PipelineDeps {
 }
 
 type Handler = (deps: MethodDeps, session: Session, params: never, connId: string) => Promise<unknown>;
+
+/** Records an administrative action; called before the action takes effect (fail closed). */
+function auditAdmin(deps: MethodDeps, session: Session, type: string, metadata: Record<string, unknown>): Promise<void> {
+  return deps.audit.append({ type, actor: actorFor(session.principal, session.client), outcome: "success", traceId: session.client.traceId, metadata });
+}
+
+function pendingRequest(deps: MethodDeps, idOrDevice: string): PendingRequest {
+  const pending = deps.pairing.listPending().find((p) => p.requestId === idOrDevice || p.deviceId === idOrDevice);
+  if (!pending) throw new GatewayError("INVALID_REQUEST", "no pending pairing request with that id", { details: { code: "PAIRING_REQUEST_NOT_FOUND" } });
+  return pending;
+}
+
+function requirePaired(deps: MethodDeps, deviceId: string): void {
+  if (!deps.pairing.getPaired(deviceId)) throw new GatewayError("INVALID_REQUEST", "no paired device with that id", { details: { code: "DEVICE_NOT_FOUND" } });
+}
 
 const handlers: { [M in MethodName]: Handler } = {
   health: async () => ({ ok: true, ts: Date.now() }),
@@ -81,61 +96,33 @@ const handlers: { [M in MethodName]: Handler } = {
   },
   "device.pair.list": async (deps) => ({ pending: deps.pairing.listPending(), paired: deps.pairing.listPaired() }),
   "device.pair.approve": async (deps, session, params: { requestId: string; principal?: string }) => {
-    const pending = deps.pairing.listPending().find((p) => p.requestId === params.requestId || p.deviceId === params.requestId);
-    if (!pending) throw new GatewayError("INVALID_REQUEST", "no pending pairing request with that id", { details: { code: "PAIRING_REQUEST_NOT_FOUND" } });
+    const pending = pendingRequest(deps, params.requestId);
     // Without an explicit principal the device acts as itself (and falls to rbac.defaultRole).
     const principal = params.principal ?? pending.deviceId;
     // Recorded before it takes effect: a log that cannot take it means no pairing.
-    await deps.audit.append({
-      type: "pairing.approve",
-      actor: actorFor(session.principal, session.client),
-      outcome: "success",
-      traceId: session.client.traceId,
-      metadata: { deviceId: pending.deviceId, boundPrincipal: principal, requestId: pending.requestId },
-    });
+    await auditAdmin(deps, session, "pairing.approve", { deviceId: pending.deviceId, boundPrincipal: principal, requestId: pending.requestId });
     const { device } = await deps.pairing.approve(pending.requestId, principal);
     deps.broadcastPairResolved({ requestId: pending?.requestId ?? params.requestId, deviceId: device.deviceId, decision: "approved", principal: device.principal });
     return { device };
   },
   "device.pair.reject": async (deps, session, params: { requestId: string }) => {
-    const pending = deps.pairing.listPending().find((p) => p.requestId === params.requestId || p.deviceId === params.requestId);
-    if (!pending) throw new GatewayError("INVALID_REQUEST", "no pending pairing request with that id", { details: { code: "PAIRING_REQUEST_NOT_FOUND" } });
-    await deps.audit.append({
-      type: "pairing.reject",
-      actor: actorFor(session.principal, session.client),
-      outcome: "success",
-      traceId: session.client.traceId,
-      metadata: { deviceId: pending.deviceId, requestId: pending.requestId },
-    });
+    const pending = pendingRequest(deps, params.requestId);
+    await auditAdmin(deps, session, "pairing.reject", { deviceId: pending.deviceId, requestId: pending.requestId });
     const req = await deps.pairing.reject(pending.requestId);
     deps.broadcastPairResolved({ requestId: req.requestId, deviceId: req.deviceId, decision: "rejected" });
     return { requestId: req.requestId, deviceId: req.deviceId };
   },
   "device.token.rotate": async (deps, session, params: { deviceId: string }) => {
-    if (!deps.pairing.getPaired(params.deviceId))
-      throw new GatewayError("INVALID_REQUEST", "no paired device with that id", { details: { code: "DEVICE_NOT_FOUND" } });
-    await deps.audit.append({
-      type: "device.token.rotate",
-      actor: actorFor(session.principal, session.client),
-      outcome: "success",
-      traceId: session.client.traceId,
-      metadata: { deviceId: params.deviceId },
-    });
+    requirePaired(deps, params.deviceId);
+    await auditAdmin(deps, session, "device.token.rotate", { deviceId: params.deviceId });
     const { deviceToken, device } = await deps.pairing.rotate(params.deviceId);
     // Connections that authenticated with the old token end now.
     const closed = deps.closeDeviceConnections(device.deviceId, "device token rotated");
     return { deviceId: device.deviceId, deviceToken, closedConnections: closed };
   },
   "device.token.revoke": async (deps, session, params: { deviceId: string }) => {
-    if (!deps.pairing.getPaired(params.deviceId))
-      throw new GatewayError("INVALID_REQUEST", "no paired device with that id", { details: { code: "DEVICE_NOT_FOUND" } });
-    await deps.audit.append({
-      type: "device.token.revoke",
-      actor: actorFor(session.principal, session.client),
-      outcome: "success",
-      traceId: session.client.traceId,
-      metadata: { deviceId: params.deviceId },
-    });
+    requirePaired(deps, params.deviceId);
+    await auditAdmin(deps, session, "device.token.revoke", { deviceId: params.deviceId });
     await deps.pairing.revoke(params.deviceId);
     const closed = deps.closeDeviceConnections(params.deviceId, "device revoked");
     return { deviceId: params.deviceId, revoked: true, closedConnections: closed };

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { PassThrough } from "node:stream";
-import { makeStateDir, modeOf, removeDir, writeWithMode } from "../doctor/doctor-fixture.js";
+import { modeOf, tempStates, writeWithMode } from "../doctor/doctor-fixture.js";
 import { parseChecks, runDoctorCommand } from "./doctor.js";
 
 function capture(): { stream: PassThrough; text: () => string } {
@@ -21,15 +21,8 @@ async function run(args: string[], env: NodeJS.ProcessEnv, configFlag?: string) 
 }
 
 describe("clawdbot doctor command", () => {
-  const dirs: string[] = [];
-  after(async () => {
-    for (const d of dirs) await removeDir(d);
-  });
-  const state = async (): Promise<string> => {
-    const d = await makeStateDir();
-    dirs.push(d);
-    return d;
-  };
+  const { state, cleanup } = tempStates();
+  after(cleanup);
 
   it("parses --check lists", () => {
     assert.deepEqual(parseChecks([]), []);

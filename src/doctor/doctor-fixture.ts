@@ -16,6 +16,21 @@ export async function removeDir(dir: string): Promise<void> {
   await fs.rm(dir, { recursive: true, force: true });
 }
 
+/** Temp state dirs for one test file: `state()` makes one, `cleanup()` (pass to `after`) removes them all. */
+export function tempStates(): { state: () => Promise<string>; cleanup: () => Promise<void> } {
+  const dirs: string[] = [];
+  return {
+    state: async () => {
+      const d = await makeStateDir();
+      dirs.push(d);
+      return d;
+    },
+    cleanup: async () => {
+      for (const d of dirs.splice(0)) await removeDir(d);
+    },
+  };
+}
+
 /** Writes `content` to `p` (parents created 0700) and sets exactly `mode`. */
 export async function writeWithMode(p: string, content: string, mode: number): Promise<void> {
   await fs.mkdir(path.dirname(p), { recursive: true, mode: 0o700 });

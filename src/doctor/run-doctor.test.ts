@@ -1,19 +1,12 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { makeStateDir, modeOf, okSandbox, removeDir, writeWithMode } from "./doctor-fixture.js";
+import { modeOf, okSandbox, tempStates, writeWithMode } from "./doctor-fixture.js";
 import { runDoctor } from "./run-doctor.js";
 
 describe("runDoctor", () => {
-  const dirs: string[] = [];
-  after(async () => {
-    for (const d of dirs) await removeDir(d);
-  });
-  const state = async (): Promise<string> => {
-    const d = await makeStateDir();
-    dirs.push(d);
-    return d;
-  };
+  const { state, cleanup } = tempStates();
+  after(cleanup);
   const base = (stateDir: string) => ({
     stateDir,
     configPath: path.join(stateDir, "config.yaml"),

@@ -1,19 +1,12 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
-import { contextFor, makeStateDir, modeOf, one, removeDir, writeWithMode } from "../doctor-fixture.js";
+import { contextFor, modeOf, one, tempStates, writeWithMode } from "../doctor-fixture.js";
 import { auditCheck } from "./audit.js";
 
 describe("audit check", () => {
-  const dirs: string[] = [];
-  after(async () => {
-    for (const d of dirs) await removeDir(d);
-  });
-  const state = async (): Promise<string> => {
-    const d = await makeStateDir();
-    dirs.push(d);
-    return d;
-  };
+  const { state, cleanup } = tempStates();
+  after(cleanup);
 
   it("passes the defaults (on, 30 days, directory writable)", async () => {
     const findings = await auditCheck(await contextFor({ stateDir: await state() }));

@@ -2,7 +2,7 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
-import { contextFor, makeStateDir, one, removeDir, writeWithMode, byId } from "../doctor-fixture.js";
+import { byId, contextFor, one, tempStates, writeWithMode } from "../doctor-fixture.js";
 import { authCheck } from "./auth.js";
 
 const DAY = 86_400_000;
@@ -10,15 +10,8 @@ const NOW = 1_750_000_000_000;
 const strong = (): string => randomBytes(32).toString("base64");
 
 describe("auth check", () => {
-  const dirs: string[] = [];
-  after(async () => {
-    for (const d of dirs) await removeDir(d);
-  });
-  const state = async (): Promise<string> => {
-    const d = await makeStateDir();
-    dirs.push(d);
-    return d;
-  };
+  const { state, cleanup } = tempStates();
+  after(cleanup);
   const tokenFile = (d: string): string => path.join(d, "credentials", "gateway-token");
   const metaFile = (d: string): string => path.join(d, "credentials", "gateway-token.meta.json");
 

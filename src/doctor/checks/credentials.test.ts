@@ -2,19 +2,12 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { byId, contextFor, makeStateDir, modeOf, one, removeDir, writeWithMode } from "../doctor-fixture.js";
+import { byId, contextFor, modeOf, one, tempStates, writeWithMode } from "../doctor-fixture.js";
 import { credentialsCheck } from "./credentials.js";
 
 describe("credentials check", () => {
-  const dirs: string[] = [];
-  after(async () => {
-    for (const d of dirs) await removeDir(d);
-  });
-  const state = async (): Promise<string> => {
-    const d = await makeStateDir();
-    dirs.push(d);
-    return d;
-  };
+  const { state, cleanup } = tempStates();
+  after(cleanup);
 
   it("passes a private state dir, credentials dir and files", async () => {
     const d = await state();
