@@ -178,3 +178,39 @@ describe("pairing rate limits", () => {
     }
   });
 });
+
+describe("pairing state on disk and expiry", () => {
+  test("pairing files are 0600 in a 0700 dir and hold only token hashes; pending requests expire", async () => {
+    const fs = await import("node:fs/promises");
+    const path = await import("node:path");
+    const t = await startTestGateway({ config: { gateway: { pairing: { pendingTtlMs: 300 }, rateLimit: { maxRequests: 1000 } } } });
+    try {
+      const admin = (await connectWs(t.wsUrl, { token: t.token })).c;
+      const d = new TestDevice();
+      const { res } = await deviceConnect(t.wsUrl, d);
+      const requestId = res.error?.details?.requestId as string;
+      await admin.request("device.pair.approve", { requestId, principal: "x@company.com" });
+      const { res: ok } = await deviceConnect(t.wsUrl, d);
+      const token = (ok.payload as any).auth.deviceToken as string;
+      const dir = path.join(t.stateDir, "devices");
+      assert.equal((await fs.stat(dir)).mode & 0o777, 0o700);
+      for (const f of await fs.readdir(dir)) {
+        const p = path.join(dir, f);
+        assert.equal((await fs.stat(p)).mode & 0o777, 0o600, f);
+        assert.ok(!(await fs.readFile(p, "utf8")).includes(token), `${f} holds no device token`);
+      }
+      // A request nobody decides expires (gateway.pairing.pendingTtlMs).
+      const other = new TestDevice();
+      const r2 = await deviceConnect(t.wsUrl, other);
+      const id2 = r2.res.error?.details?.requestId as string;
+      await new Promise((r) => setTimeout(r, 400));
+      const list = await admin.request("device.pair.list");
+      assert.ok(!(list.payload as any).pending.some((p: any) => p.requestId === id2), "expired request is gone");
+      const late = await admin.request("device.pair.approve", { requestId: id2 });
+      assert.equal(late.ok, false);
+      admin.close();
+    } finally {
+      await t.close();
+    }
+  });
+});
