@@ -220,3 +220,22 @@ test("the CLI sends the stored token only to a gateway on this machine or over T
   const explicit = await resolveTarget({ url: "ws://gateway.company.com:18789", token: "t".repeat(32), env: {} });
   assert.equal(explicit.token, "t".repeat(32));
 });
+
+test("a client that leaves during connect leaves no session behind", async () => {
+  const t = await startTestGateway({ config: { gateway: { rateLimit: { maxRequests: 1000 } } } });
+  try {
+    for (let i = 0; i < 20; i++) {
+      const c = await RawWs.open(t.wsUrl);
+      await c.challenge();
+      c.send({ type: "req", id: "c", method: "connect", params: connectParams({ auth: { token: t.token } }) });
+      c.ws.terminate();
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    const { c } = await connectWs(t.wsUrl, { token: t.token });
+    const status = await c.request("status");
+    assert.equal((status.payload as any).connections, 1);
+    c.close();
+  } finally {
+    await t.close();
+  }
+});
