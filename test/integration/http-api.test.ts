@@ -63,10 +63,12 @@ describe("HTTP API", () => {
     assert.equal(r.body.error?.type, "payload_too_large");
   });
 
-  test("GET on /tools/invoke: 405; other paths: 404", async () => {
+  test("GET on /tools/invoke: 405; other paths: 404 — both audited", async () => {
     assert.equal((await fetch(`${t.httpUrl}/tools/invoke`)).status, 405);
     const r = await fetch(`${t.httpUrl}/admin`);
     assert.equal(r.status, 404);
+    await t.waitForAudit((l) => l.type === "request.rejected" && l.metadata.reason === "method_not_allowed");
+    await t.waitForAudit((l) => l.type === "request.rejected" && l.metadata.reason === "not_found" && l.metadata.path === "/admin");
   });
 
   test("a foreign Origin is refused on HTTP and on the WebSocket upgrade, and audited", async () => {
@@ -131,6 +133,8 @@ describe("rate limits and lockout", () => {
       const r = await invokeHttp(t.httpUrl, t.token, { tool: "teleport", args: {} }, origin);
       assert.equal(r.status, 429);
       assert.ok(Number(r.headers.get("retry-after")) > 0);
+      await t.waitForAudit((l) => l.type === "ratelimit.exceeded" && l.metadata.key === "auth_lockout");
+      await t.waitForAudit((l) => l.type === "auth.failure" && l.metadata.reason === "AUTH_RATE_LIMITED");
       // A non-browser loopback client (no Origin) is not locked out by the page's failures.
       const cli = await invokeHttp(t.httpUrl, t.token, { tool: "teleport", args: {} });
       assert.equal(cli.status, 404);
@@ -162,6 +166,7 @@ describe("rate limits and lockout", () => {
       const a = await RawWs.open(t.wsUrl);
       const b = await RawWs.open(t.wsUrl);
       await assert.rejects(RawWs.open(t.wsUrl), (e: Error & { statusCode?: number }) => e.statusCode === 429);
+      await t.waitForAudit((l) => l.type === "ratelimit.exceeded" && l.metadata.reason === "max_unauthenticated_per_ip");
       a.close();
       b.close();
     } finally {

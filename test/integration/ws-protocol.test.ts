@@ -61,6 +61,7 @@ describe("WebSocket protocol", () => {
     assert.equal(bad.error?.code, "INVALID_REQUEST");
     assert.equal(bad.error?.details?.code, "PROTOCOL_UNSUPPORTED");
     assert.equal((await c2.closed).code, 1008);
+    await t.waitForAudit((l) => l.type === "auth.failure" && l.metadata.reason === "PROTOCOL_UNSUPPORTED");
   });
 
   test("a first frame that is not connect: error, close 1008, audited", async () => {
@@ -78,6 +79,7 @@ describe("WebSocket protocol", () => {
     await c.challenge();
     c.send("not json{");
     assert.equal((await c.closed).code, 1008);
+    await t.waitForAudit((l) => l.type === "auth.failure" && l.metadata.reason === "malformed_frame");
   });
 
   test("a wrong token is refused with AUTH_TOKEN_MISMATCH, closed 1008, audited without the token", async () => {
@@ -119,12 +121,15 @@ describe("WebSocket protocol", () => {
     await c.challenge();
     c.send({ type: "req", id: "x", method: "connect", params: { pad: "x".repeat(2000) } });
     assert.equal((await c.closed).code, 1009);
+    await t.waitForAudit((l) => l.type === "auth.failure" && l.metadata.reason === "preauth_frame_too_large");
   });
 
   test("a frame over maxPayload after authentication closes 1009", async () => {
     const { c } = await connectWs(t.wsUrl, { token: t.token });
     c.send({ type: "req", id: "big", method: "health", params: { pad: "x".repeat(5000) } });
     assert.equal((await c.closed).code, 1009);
+    const line = await t.waitForAudit((l) => l.type === "request.rejected" && l.metadata.reason === "frame_too_large");
+    assert.equal(line.actor.id, "owner");
   });
 
   test("unknown method: INVALID_REQUEST, connection stays open", async () => {
@@ -132,6 +137,8 @@ describe("WebSocket protocol", () => {
     const r = await c.request("chat.send", { text: "hi" });
     assert.equal(r.ok, false);
     assert.equal(r.error?.code, "INVALID_REQUEST");
+    const line = await t.waitForAudit((l) => l.type === "request.rejected" && l.metadata.method === "chat.send");
+    assert.equal(line.metadata.reason, "UNKNOWN_METHOD");
     assert.equal((await c.request("status")).ok, true);
     c.close();
   });
