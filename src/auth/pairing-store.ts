@@ -1,6 +1,7 @@
 /**
  * Device pairing: pending requests, approved devices and their device tokens,
- * persisted in `<dir>/paired.json` and `<dir>/pending.json` (files 0600, dir 0700).
+ * persisted in `<dir>/paired.json` and `<dir>/pending.json` (files 0600, dir 0700;
+ * the format and its file I/O are in pairing-files.ts).
  *
  * Decisions (see docs/identities.md):
  * - A device token is 32 random bytes, base64url. Only its SHA-256 (hex) is
@@ -16,20 +17,18 @@
  *   update and memory always equals disk.
  */
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
-import { chmod } from "node:fs/promises";
-import path from "node:path";
-import { z } from "zod";
 import { GatewayError } from "../core/errors.js";
 import { systemClock } from "../core/clock.js";
 import type { Clock } from "../core/clock.js";
-import { ensurePrivateDir, readJsonFile, writeFileAtomic } from "../store/atomic-file.js";
 import { decodeBase64Url, deviceIdFromPublicKey } from "./device-identity.js";
+import { MAX_TEXT, PAIRED_FILE, readPairingFiles, writePairedFile, writePendingFile } from "./pairing-files.js";
+import type { PairedDeviceView, PairedRecord, PendingRequest } from "./pairing-files.js";
+
+export { PAIRED_FILE, PENDING_FILE } from "./pairing-files.js";
+export type { PairedDeviceView, PendingRequest } from "./pairing-files.js";
 
 export const DEFAULT_PENDING_TTL_MS = 5 * 60_000;
 export const DEFAULT_MAX_PENDING = 100;
-export const PAIRED_FILE = "paired.json";
-export const PENDING_FILE = "pending.json";
-const MAX_TEXT = 256;
 const MAX_PRESENTED_TOKEN = 512;
 /** Compared against when the device is unknown, so both paths do the same work. */
 const NO_DEVICE_HASH = "0".repeat(64);
@@ -50,66 +49,6 @@ export interface PairingRequestInput {
   platform?: string;
   remoteIp: string;
 }
-
-export interface PendingRequest {
-  requestId: string;
-  deviceId: string;
-  publicKey: string;
-  clientId: string;
-  clientMode: string;
-  platform?: string;
-  remoteIp: string;
-  createdAtMs: number;
-  expiresAtMs: number;
-}
-
-/** A paired device as shown to operators and callers: never the token hash. */
-export interface PairedDeviceView {
-  deviceId: string;
-  publicKey: string;
-  /** The principal the device acts as (bound at approval). */
-  principal: string;
-  clientId: string;
-  clientMode: string;
-  platform?: string;
-  approvedAtMs: number;
-  tokenIssuedAtMs: number;
-}
-
-interface PairedRecord extends PairedDeviceView {
-  tokenHash: string;
-}
-
-const text = z.string().min(1).max(MAX_TEXT);
-const deviceIdSchema = z.string().regex(/^[0-9a-f]{64}$/);
-const pendingSchema = z
-  .object({
-    requestId: z.uuid(),
-    deviceId: deviceIdSchema,
-    publicKey: text,
-    clientId: text,
-    clientMode: text,
-    platform: text.optional(),
-    remoteIp: z.string().max(MAX_TEXT),
-    createdAtMs: z.number().int(),
-    expiresAtMs: z.number().int(),
-  })
-  .strict();
-const pairedSchema = z
-  .object({
-    deviceId: deviceIdSchema,
-    publicKey: text,
-    principal: text,
-    clientId: text,
-    clientMode: text,
-    platform: text.optional(),
-    approvedAtMs: z.number().int(),
-    tokenIssuedAtMs: z.number().int(),
-    tokenHash: z.string().regex(/^[0-9a-f]{64}$/),
-  })
-  .strict();
-const pendingFileSchema = z.object({ version: z.literal(1), requests: z.array(pendingSchema) }).strict();
-const pairedFileSchema = z.object({ version: z.literal(1), devices: z.array(pairedSchema) }).strict();
 
 function sha256Hex(value: string): string {
   return createHash("sha256").update(value, "utf8").digest("hex");
@@ -148,25 +87,6 @@ function checkText(name: string, value: unknown, allowEmpty = false): string {
   return value;
 }
 
-function describeIssues(file: string, error: z.ZodError): string {
-  const issues = error.issues.slice(0, 5).map((i) => `${i.path.join(".") || "(root)"}: ${i.message}`);
-  return `${file} is not a valid pairing file: ${issues.join("; ")}`;
-}
-
-async function loadFile<S extends z.ZodType>(file: string, schema: S): Promise<z.infer<S> | undefined> {
-  let raw: unknown;
-  try {
-    raw = await readJsonFile<unknown>(file);
-  } catch (err) {
-    throw new GatewayError("INTERNAL", `${file} cannot be read as JSON`, { cause: err });
-  }
-  if (raw === undefined) return undefined;
-  const parsed = schema.safeParse(raw);
-  if (!parsed.success) throw new GatewayError("INTERNAL", describeIssues(file, parsed.error));
-  await chmod(file, 0o600); // tighten a file someone loosened by hand
-  return parsed.data;
-}
-
 export class PairingStore {
   private pending = new Map<string, PendingRequest>();
   private paired = new Map<string, PairedRecord>();
@@ -190,16 +110,14 @@ export class PairingStore {
   /** Opens (creating if needed) the store in `dir`; refuses to start on a corrupt file. */
   static async open(dir: string, opts: PairingStoreOptions = {}): Promise<PairingStore> {
     const store = new PairingStore(dir, opts);
-    await ensurePrivateDir(dir);
-    const pairedFile = await loadFile(path.join(dir, PAIRED_FILE), pairedFileSchema);
-    const pendingFile = await loadFile(path.join(dir, PENDING_FILE), pendingFileSchema);
-    for (const d of pairedFile?.devices ?? []) {
+    const files = await readPairingFiles(dir);
+    for (const d of files.devices) {
       if (store.paired.has(d.deviceId)) {
         throw new GatewayError("INTERNAL", `${PAIRED_FILE} lists device ${d.deviceId} twice`);
       }
       store.paired.set(d.deviceId, d);
     }
-    for (const r of pendingFile?.requests ?? []) {
+    for (const r of files.requests) {
       // A request older than the device's current pairing was already approved
       // (a crash between the two file writes); it must not be approvable again.
       const p = store.paired.get(r.deviceId);
@@ -419,12 +337,10 @@ export class PairingStore {
   }
 
   private async writePaired(paired: Map<string, PairedRecord>): Promise<void> {
-    const body = { version: 1, devices: [...paired.values()] };
-    await writeFileAtomic(path.join(this.dir, PAIRED_FILE), `${JSON.stringify(body, null, 2)}\n`, 0o600);
+    await writePairedFile(this.dir, paired.values());
   }
 
   private async writePending(pending: Map<string, PendingRequest>): Promise<void> {
-    const body = { version: 1, requests: [...pending.values()] };
-    await writeFileAtomic(path.join(this.dir, PENDING_FILE), `${JSON.stringify(body, null, 2)}\n`, 0o600);
+    await writePendingFile(this.dir, pending.values());
   }
 }

@@ -2,95 +2,19 @@
  * Wrappers: programs that run another command given in their arguments
  * (`sudo rm`, `env X=1 rm`, `timeout 5 rm`, `sh -c 'rm'`, `eval rm`, …).
  * `unwrap` peels them off one by one and records them; the analyser then
- * looks at what is really run.
+ * looks at what is really run. The table of wrappers is in wrapper-table.ts,
+ * the programs with their own rules in special-wrappers.ts.
  */
 import { codeRunner } from "./interpreters.js";
-import { literalWord, makeWord } from "./words.js";
-import type { ArgWord, Piece } from "./words.js";
+import { literalWord } from "./words.js";
+import type { ArgWord } from "./words.js";
+import { joinLiteral, skipOptions } from "./wrapper-options.js";
+import { FOREIGN_SHELLS, SHELLS, WRAPPERS } from "./wrapper-table.js";
+import { unwrapFlock, unwrapForeignShell, unwrapScript, unwrapShell, unwrapSu, unwrapWatch, unwrapXargs } from "./special-wrappers.js";
+import type { Nested, Step } from "./special-wrappers.js";
 
-interface WrapperSpec {
-  /** Short flags that take a value (attached `-uroot` or separate `-u root`). */
-  valueShort?: string;
-  /** Long flags that take a separate value when written without `=`. */
-  valueLong?: readonly string[];
-  /** Operands consumed before the command (timeout DURATION, chroot NEWROOT). */
-  skipOperands?: number;
-  /** `-5` style numeric flags (nice). */
-  numericFlags?: boolean;
-  /** `NAME=value` operands are skipped (env). */
-  assignments?: boolean;
-  /** Flags whose value is the working directory of the command. */
-  chdir?: readonly string[];
-}
-
-/** Generic wrappers: skip their options, the rest is the command. */
-export const WRAPPERS: Readonly<Record<string, WrapperSpec>> = {
-  env: { valueShort: "uCS", valueLong: ["--unset", "--chdir", "--split-string"], assignments: true, chdir: ["-C", "--chdir"] },
-  command: {},
-  builtin: {},
-  exec: { valueShort: "a" },
-  nice: { valueShort: "n", valueLong: ["--adjustment"], numericFlags: true },
-  nohup: {},
-  timeout: { valueShort: "ks", valueLong: ["--kill-after", "--signal"], skipOperands: 1 },
-  time: { valueShort: "fo", valueLong: ["--format", "--output"] },
-  stdbuf: { valueShort: "ioe", valueLong: ["--input", "--output", "--error"] },
-  ionice: { valueShort: "cnpPu", valueLong: ["--class", "--classdata", "--pid", "--pgid", "--uid"] },
-  setsid: {},
-  sudo: {
-    valueShort: "ugCDprtTUR",
-    valueLong: ["--user", "--group", "--close-from", "--chdir", "--prompt", "--role", "--type", "--command-timeout", "--other-user", "--chroot", "--host"],
-    chdir: ["-D", "--chdir"],
-  },
-  doas: { valueShort: "uC" },
-  pkexec: { valueLong: ["--user"] },
-  run0: {
-    valueShort: "ugD",
-    valueLong: ["--user", "--group", "--chdir", "--nice", "--setenv", "--property", "--unit", "--description", "--slice", "--background", "--machine"],
-    chdir: ["-D", "--chdir"],
-  },
-  chroot: { valueLong: ["--userspec", "--groups"], skipOperands: 1 },
-  nsenter: { valueShort: "tSG", valueLong: ["--target", "--setuid", "--setgid"] },
-  setpriv: {
-    valueLong: ["--reuid", "--regid", "--ruid", "--euid", "--rgid", "--egid", "--groups", "--inh-caps", "--ambient-caps", "--bounding-set", "--securebits", "--pdeathsig", "--selinux-label", "--apparmor-profile"],
-  },
-  "systemd-run": {
-    valueShort: "pEMH",
-    valueLong: ["--unit", "--property", "--description", "--slice", "--setenv", "--uid", "--gid", "--working-directory", "--nice", "--machine", "--host", "--service-type"],
-    chdir: ["--working-directory"],
-  },
-  taskset: { skipOperands: 1 },
-  chrt: { skipOperands: 1 },
-  numactl: { valueShort: "CNmMpiP", valueLong: ["--cpunodebind", "--membind", "--preferred", "--interleave", "--physcpubind"] },
-  prlimit: { valueShort: "p", valueLong: ["--pid"] },
-  strace: { valueShort: "eoOpPsSuXbEI", valueLong: ["--output", "--user", "--env"] },
-  ltrace: { valueShort: "eoOpsuEnAlL" },
-  unbuffer: {},
-  firejail: {},
-  torsocks: {},
-  proxychains: { valueShort: "f" },
-  proxychains4: { valueShort: "f" },
-  busybox: {},
-  toybox: {},
-  catchsegv: {},
-  chronic: {},
-  ifne: {},
-  fakeroot: { valueShort: "lis", valueLong: ["--lib", "--faked", "-s", "-i"] },
-  faketime: { skipOperands: 1 },
-  "systemd-inhibit": { valueLong: ["--what", "--who", "--why", "--mode"] },
-  "dbus-run-session": { valueLong: ["--config-file", "--dbus-daemon"] },
-};
-
-/** Shells whose `-c STRING` is parsed as shell and analysed recursively. */
-export const SHELLS: ReadonlySet<string> = new Set(["sh", "bash", "dash", "zsh", "ksh", "mksh", "lksh", "ash", "rbash", "yash", "posh"]);
-/** Shells with a different syntax: their `-c` cannot be analysed. */
-export const FOREIGN_SHELLS: ReadonlySet<string> = new Set(["fish", "csh", "tcsh", "nu", "xonsh", "elvish", "pwsh", "powershell"]);
-
-export interface Nested {
-  script: ArgWord;
-  via: string;
-  /** Runs in the current shell (eval): a `cd` inside moves the rest of the list. */
-  sameShell: boolean;
-}
+export { FOREIGN_SHELLS, SHELLS, WRAPPERS } from "./wrapper-table.js";
+export type { Nested } from "./special-wrappers.js";
 
 export interface Unwrapped {
   /** What is really run (empty when the wrapper chain hands over to a nested script). */
@@ -109,79 +33,6 @@ export function programName(word: ArgWord | undefined): string | null {
   if (!word || !word.literal || word.glob || word.text === "") return null;
   const i = word.text.lastIndexOf("/");
   return i < 0 ? word.text : word.text.slice(i + 1);
-}
-
-function isAssignment(w: ArgWord): boolean {
-  const first = w.pieces[0];
-  return first?.kind === "lit" && !first.quoted && /^[A-Za-z_][A-Za-z0-9_]*=/.test(first.text);
-}
-
-interface SkipResult {
-  rest: ArgWord[];
-  chdir: ArgWord | null;
-  split: ArgWord | null;
-}
-
-/** Skips a generic wrapper's options and fixed operands; returns what follows. */
-function skipOptions(spec: WrapperSpec, args: ArgWord[]): SkipResult {
-  const valueShort = spec.valueShort ?? "";
-  const valueLong = spec.valueLong ?? [];
-  let skip = spec.skipOperands ?? 0;
-  let chdir: ArgWord | null = null;
-  let split: ArgWord | null = null;
-  const note = (flag: string, value: ArgWord | undefined) => {
-    if (!value) return;
-    if (spec.chdir?.includes(flag)) chdir = value;
-    if (flag === "-S" || flag === "--split-string") split = value;
-  };
-  let i = 0;
-  for (; i < args.length; i++) {
-    const w = args[i] as ArgWord;
-    if (!w.literal) {
-      if (spec.assignments && isAssignment(w)) continue;
-      break;
-    }
-    const t = w.text;
-    if (t === "--") {
-      i++;
-      break;
-    }
-    if (t.startsWith("--")) {
-      const eq = t.indexOf("=");
-      if (eq >= 0) note(t.slice(0, eq), literalWord(t.slice(eq + 1)));
-      else if (valueLong.includes(t)) note(t, args[++i]);
-      continue;
-    }
-    if (t.startsWith("-") && t.length > 1) {
-      if (spec.numericFlags && /^-\d+$/.test(t)) continue;
-      for (let j = 1; j < t.length; j++) {
-        const letter = t[j] as string;
-        if (valueShort.includes(letter)) {
-          const attached = t.slice(j + 1);
-          note(`-${letter}`, attached !== "" ? literalWord(attached) : args[++i]);
-          break;
-        }
-      }
-      continue;
-    }
-    if (spec.assignments && isAssignment(w)) continue;
-    if (skip > 0) {
-      skip--;
-      continue;
-    }
-    break;
-  }
-  return { rest: args.slice(i), chdir, split };
-}
-
-function shellQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
-/** Joins literal words into one script (eval, env -S, watch). Null if any is not literal. */
-function joinLiteral(words: ArgWord[], quote: boolean): ArgWord | null {
-  if (words.some((w) => !w.literal)) return null;
-  return literalWord(words.map((w) => (quote ? shellQuote(w.text) : w.text)).join(" "));
 }
 
 /** Peels wrappers off `words` (a full argv). */
@@ -211,14 +62,6 @@ export function unwrap(words: ArgWord[]): Unwrapped {
   }
   out.unanalyzable = "too many nested wrappers";
   return out;
-}
-
-interface Step {
-  rest: ArgWord[];
-  chdir?: ArgWord | null;
-  stdinArgs?: boolean;
-  nested?: Nested;
-  unanalyzable?: string;
 }
 
 function unwrapOne(name: string, args: ArgWord[]): Step | null {
@@ -262,161 +105,4 @@ function unwrapOne(name: string, args: ArgWord[]): Step | null {
     return { rest: [], chdir: skipped.chdir, nested: { script: literalWord(`${first.text} ${rest.text}`), via: name, sameShell: false } };
   }
   return { rest: skipped.rest, chdir: skipped.chdir };
-}
-
-function unwrapShell(name: string, args: ArgWord[]): Step | null {
-  let script: ArgWord | null = null;
-  let hasC = false;
-  let noExec = false;
-  let operand = false;
-  for (let i = 0; i < args.length; i++) {
-    const w = args[i] as ArgWord;
-    if (!w.literal) {
-      if (hasC && script === null) return { rest: args, unanalyzable: `${name} -c of a non-literal string` };
-      operand = true;
-      break;
-    }
-    const t = w.text;
-    if (hasC && script === null) {
-      script = w;
-      break;
-    }
-    if (t === "--" || t === "-") {
-      operand = i + 1 < args.length;
-      break;
-    }
-    if (t === "--version" || t === "--help") noExec = true;
-    if (t === "--rcfile" || t === "--init-file") {
-      i++;
-      continue;
-    }
-    if (t.startsWith("--")) continue;
-    if (/^[-+][a-zA-Z]+$/.test(t)) {
-      if (t.includes("c") && t.startsWith("-")) hasC = true;
-      if (t.startsWith("-") && t.includes("n")) noExec = true;
-      if (/[oO]/.test(t)) i++;
-      continue;
-    }
-    operand = true;
-    break;
-  }
-  if (hasC) {
-    if (script === null) return { rest: args, unanalyzable: `${name} -c without a command string` };
-    return { rest: [], nested: { script, via: name, sameShell: false } };
-  }
-  if (noExec) return null;
-  return { rest: args, unanalyzable: operand ? `${name} runs a script file` : `${name} reads commands from stdin` };
-}
-
-function unwrapForeignShell(name: string, args: ArgWord[]): Step | null {
-  if (args.some((w) => w.literal && /^--?(version|help)$/.test(w.text))) return null;
-  return { rest: args, unanalyzable: `${name} runs commands in a syntax that is not analysed` };
-}
-
-function unwrapSu(name: string, args: ArgWord[]): Step | null {
-  for (let i = 0; i < args.length; i++) {
-    const w = args[i] as ArgWord;
-    if (!w.literal) continue;
-    const t = w.text;
-    let cmd: ArgWord | undefined;
-    if (t === "-c" || t === "--command" || t === "--session-command") cmd = args[i + 1];
-    else if (t.startsWith("--command=")) cmd = literalWord(t.slice("--command=".length));
-    else if (t === "--" && name === "runuser" && args.slice(0, i).some((a) => a.literal && a.text === "-u")) {
-      return i + 1 < args.length ? { rest: args.slice(i + 1) } : null;
-    } else continue;
-    if (!cmd) return { rest: args, unanalyzable: `${name} -c without a command string` };
-    if (!cmd.literal) return { rest: args, unanalyzable: `${name} -c of a non-literal string` };
-    return { rest: [], nested: { script: cmd, via: name, sameShell: false } };
-  }
-  return null;
-}
-
-const XARGS_SPEC: WrapperSpec = {
-  valueShort: "aEdILnPs",
-  valueLong: ["--arg-file", "--delimiter", "--max-args", "--max-procs", "--max-chars", "--process-slot-var"],
-};
-
-function unwrapXargs(args: ArgWord[]): Step {
-  const skipped = skipOptions(XARGS_SPEC, args);
-  if (skipped.rest.length === 0) return { rest: [literalWord("echo")] };
-  const replace = xargsReplaceString(args.slice(0, args.length - skipped.rest.length));
-  return { rest: replace === null ? skipped.rest : skipped.rest.map((w) => substituteInput(w, replace)) };
-}
-
-/** The replace-string of `xargs -I R` / `-i[R]` / `--replace[=R]`, or null. */
-function xargsReplaceString(options: ArgWord[]): string | null {
-  let found: string | null = null;
-  options.forEach((w, i) => {
-    const t = w.text;
-    if (t === "-I") found = options[i + 1]?.text ?? null;
-    else if (/^-[^-]*I/.test(t) && !/^-[^-]*[aEdLnPs][^-]*I/.test(t)) found = t.slice(t.indexOf("I") + 1) || (options[i + 1]?.text ?? null);
-    else if (/^-i/.test(t)) found = t.slice(2) || "{}";
-    else if (t === "--replace") found = "{}";
-    else if (t.startsWith("--replace=")) found = t.slice("--replace=".length);
-  });
-  return found;
-}
-
-/** A word with xargs's replace-string stands for input: each occurrence is an unknown piece (so `sh -c '… {} …'` is not literal). */
-function substituteInput(word: ArgWord, replace: string): ArgWord {
-  if (!word.literal || replace === "" || !word.text.includes(replace)) return word;
-  const pieces: Piece[] = [];
-  word.text.split(replace).forEach((p, idx) => {
-    if (idx > 0) pieces.push({ kind: "dyn", splittable: false, what: "xargs input" });
-    if (p !== "") pieces.push({ kind: "lit", text: p, quoted: true });
-  });
-  return makeWord(pieces, word.text);
-}
-
-const FLOCK_SPEC: WrapperSpec = { valueShort: "wE", valueLong: ["--timeout", "--wait", "--conflict-exit-code"] };
-
-/** `flock [opts] FILE CMD …` runs CMD; `flock [opts] FILE -c STRING` runs STRING with sh; `flock FD` runs nothing. */
-function unwrapFlock(args: ArgWord[]): Step | null {
-  const rest = skipOptions(FLOCK_SPEC, args).rest;
-  const second = rest[1];
-  if (second === undefined) return null;
-  if (second.literal && (second.text === "-c" || second.text === "--command")) {
-    const cmd = rest[2];
-    if (!cmd) return { rest: args, unanalyzable: "flock -c without a command string" };
-    return cmd.literal ? { rest: [], nested: { script: cmd, via: "flock", sameShell: false } } : { rest: args, unanalyzable: "flock -c of a non-literal string" };
-  }
-  return { rest: rest.slice(1) };
-}
-
-function unwrapWatch(args: ArgWord[]): Step | null {
-  const skipped = skipOptions({ valueShort: "nq", valueLong: ["--interval", "--equexit"] }, args);
-  if (skipped.rest.length === 0) return null;
-  const direct = args.some((w) => w.literal && (w.text === "-x" || w.text === "--exec"));
-  if (direct) return { rest: skipped.rest };
-  const script = joinLiteral(skipped.rest, false);
-  return script ? { rest: [], nested: { script, via: "watch", sameShell: false } } : { rest: skipped.rest, unanalyzable: "watch of a non-literal string" };
-}
-
-const SCRIPT_VALUE = "IOBTmEo";
-
-/** `script [opts] [FILE]` runs `$SHELL` reading stdin unless `-c STRING` (also `-qc`, `--command=`) names the command. */
-function unwrapScript(args: ArgWord[]): Step | null {
-  for (let i = 0; i < args.length; i++) {
-    const w = args[i] as ArgWord;
-    if (!w.literal) continue;
-    const t = w.text;
-    let cmd: ArgWord | undefined;
-    if (t === "-V" || t === "--version" || t === "-h" || t === "--help") return null;
-    if (t === "--command") cmd = args[i + 1];
-    else if (t.startsWith("--command=")) cmd = literalWord(t.slice("--command=".length));
-    else if (/^-[^-]/.test(t)) {
-      const letters = t.slice(1);
-      const c = letters.indexOf("c");
-      const valueBefore = [...letters.slice(0, c < 0 ? letters.length : c)].some((l) => SCRIPT_VALUE.includes(l));
-      if (c < 0 || valueBefore) {
-        const v = [...letters].findIndex((l) => SCRIPT_VALUE.includes(l));
-        if (v === letters.length - 1) i++;
-        continue;
-      }
-      cmd = letters.length > c + 1 ? literalWord(letters.slice(c + 1)) : args[i + 1];
-    } else continue;
-    if (!cmd) return { rest: args, unanalyzable: "script -c without a command string" };
-    return cmd.literal ? { rest: [], nested: { script: cmd, via: "script", sameShell: false } } : { rest: args, unanalyzable: "script -c of a non-literal string" };
-  }
-  return { rest: args, unanalyzable: "script runs a shell that reads its stdin" };
 }

@@ -1,0 +1,82 @@
+/**
+ * Evaluating what one simple command amounts to while the AST is walked:
+ * the statically known working directory (and how `cd` and branches change
+ * it), its redirects, and the SimpleCommand record the classifier reads.
+ */
+import { resolvePath } from "./paths.js";
+import { RedirOps, sourceText } from "./shell-ast.js";
+import type { Redirect } from "./shell-ast.js";
+import type { RedirectInfo, SimpleCommand } from "./types.js";
+import { programName } from "./wrappers.js";
+import { dynamicWord, evalWord } from "./words.js";
+import type { ArgWord } from "./words.js";
+
+/** What is known at a point of the script. */
+export interface State {
+  /** null: not statically known. */
+  cwd: string | null;
+}
+
+export interface RedirectEntry {
+  info: RedirectInfo;
+  word: ArgWord | null;
+}
+
+/** A copy for a branch, a subshell or a pipeline stage. */
+export function copy(s: State): State {
+  return { cwd: s.cwd };
+}
+
+/** After branches rejoin, the cwd is known only if every branch agrees. */
+export function merge(target: State, ...branches: State[]): void {
+  if (branches.some((b) => b.cwd !== target.cwd)) target.cwd = null;
+}
+
+/** A redirect's operator, fd and target word (its substitutions are walked by the caller first). */
+export function evalRedirect(r: Redirect, src: Buffer): RedirectEntry {
+  const op = RedirOps[r.Op] ?? String(r.Op);
+  const fd = r.N?.Value;
+  let word: ArgWord | null = null;
+  if (r.Word) {
+    const words = evalWord(r.Word, sourceText(src, r.Word));
+    word = words.length === 1 ? (words[0] as ArgWord) : dynamicWord(sourceText(src, r.Word), false, "ambiguous redirect");
+  }
+  const info: RedirectInfo = { op, target: word && word.literal && !word.glob ? word.text : null };
+  if (fd !== undefined && fd !== "") info.fd = fd;
+  return { info, word };
+}
+
+/** The directory `dir` names, if static. */
+export function chdirTarget(dir: ArgWord, state: State): string | null {
+  if (!dir.literal || dir.glob) return null;
+  if (dir.text.startsWith("/")) return resolvePath(dir.text, "/");
+  return state.cwd === null ? null : resolvePath(dir.text, state.cwd);
+}
+
+/** `cd` / `pushd` / `popd` with `args`: moves `state.cwd`, or makes it unknown. */
+export function applyCd(name: string, args: ArgWord[], state: State): void {
+  const operands = args.filter((w) => !(w.literal && /^-[LPe@]+$/.test(w.text)));
+  const target = operands[0];
+  if (name === "popd" || !target || (target.literal && target.text === "-")) {
+    state.cwd = null;
+    return;
+  }
+  state.cwd = chdirTarget(target, state);
+}
+
+/** The record of one simple command; `startCwd` stands in when the cwd is not known. */
+export function simpleCommand(words: ArgWord[], wrappers: string[], state: State, redirects: RedirectEntry[], startCwd: string): SimpleCommand {
+  const first = words[0];
+  const program = first === undefined ? "" : (programName(first) ?? first.text);
+  return {
+    argv: words.map((w) => w.text),
+    program,
+    dynamic: words.some((w) => !w.literal),
+    wrappers: [...wrappers],
+    redirects: redirects.map((r) => r.info),
+    cwd: state.cwd ?? startCwd,
+    cwdKnown: state.cwd !== null,
+    words,
+    redirectWords: redirects.map((r) => r.word),
+  };
+}
