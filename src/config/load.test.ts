@@ -1,5 +1,6 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import crypto from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -77,7 +78,9 @@ describe("loadConfigFile", () => {
 });
 
 describe("the guide's YAML snippets parse", () => {
-  const env = { GATEWAY_TOKEN: STRONG, ANTHROPIC_API_KEY: "sk-ant-test-only" };
+  // A provider-key-shaped value made at test time (never a literal in the tree).
+  const apiKey = `sk-ant-${crypto.randomBytes(12).toString("hex")}`;
+  const env = { GATEWAY_TOKEN: STRONG, ANTHROPIC_API_KEY: apiKey };
   const snippets: { name: string; yaml: string; check: (c: Config) => void }[] = [
     {
       name: "Gateway Authentication / Device Pairing",
@@ -180,7 +183,7 @@ describe("the guide's YAML snippets parse", () => {
     {
       name: "Secrets Management",
       yaml: "# config.yaml - reference environment variables\ngateway:\n  auth:\n    token: ${GATEWAY_TOKEN}\n\nmodels:\n  anthropic:\n    apiKey: ${ANTHROPIC_API_KEY}\n",
-      check: (c) => assert.equal(c.models.anthropic?.apiKey, "sk-ant-test-only"),
+      check: (c) => assert.equal(c.models.anthropic?.apiKey, apiKey),
     },
     {
       // The guide shows both alternatives in one mapping (a duplicate key); each is valid alone.
