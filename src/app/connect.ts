@@ -30,10 +30,10 @@ export interface ConnectDeps extends AuthDeps {
   beforePairingRequest?: () => void;
   /** Pairing attempt limits per channel and client address. */
   pairingGate: {
-    check(key: { channel: string; ip: string }): { ok: true } | { ok: false; retryAfterMs: number; reason: string };
-    peek(key: { channel: string; ip: string }): { ok: true } | { ok: false; retryAfterMs: number; reason: string };
-    recordFailure(key: { channel: string; ip: string }): void;
-    recordSuccess(key: { channel: string; ip: string }): void;
+    check(key: { channel: string; ip: string }): Promise<{ ok: true } | { ok: false; retryAfterMs: number; reason: string }>;
+    peek(key: { channel: string; ip: string }): Promise<{ ok: true } | { ok: false; retryAfterMs: number; reason: string }>;
+    recordFailure(key: { channel: string; ip: string }): Promise<void>;
+    recordSuccess(key: { channel: string; ip: string }): Promise<void>;
   };
 }
 
@@ -68,7 +68,7 @@ export async function authenticateConnect(
     const claimed = (params.device as { id?: unknown }).id;
     const key = { channel: `device:${typeof claimed === "string" ? claimed.slice(0, 64) : "invalid"}`, ip: FrontDoorKey(ctx.client) };
     // Failures back off (per device channel and per address); a paired device proving its key is never held back.
-    const gate = deps.pairingGate.peek(key);
+    const gate = await deps.pairingGate.peek(key);
     const proof = verifyDeviceProof({
       device: params.device,
       expectedNonce: ctx.nonce,
@@ -79,8 +79,8 @@ export async function authenticateConnect(
       token: params.auth?.token,
       now: deps.now(),
     });
-    const refuse = (code: string, message: string): never => {
-      deps.pairingGate.recordFailure(key);
+    const refuse = async (code: string, message: string): Promise<never> => {
+      await deps.pairingGate.recordFailure(key);
       if (!gate.ok) throw rateLimited(gate.retryAfterMs, gate.reason);
       throw authError(code, message);
     };
@@ -97,11 +97,11 @@ export async function authenticateConnect(
       } else {
         deviceToken = (await deps.pairing.rotate(proof.deviceId)).deviceToken;
       }
-      deps.pairingGate.recordSuccess(key);
+      await deps.pairingGate.recordSuccess(key);
       return { protocol, principal: { id: paired.principal, method: "device-token", deviceId: proof.deviceId }, ...(deviceToken ? { deviceToken } : {}) };
     }
     // Not paired: this is a pairing attempt, counted against the limit.
-    const attempt = deps.pairingGate.check(key);
+    const attempt = await deps.pairingGate.check(key);
     if (!attempt.ok) throw rateLimited(attempt.retryAfterMs, attempt.reason);
     // A presented credential must still be valid; then a pairing request is recorded.
     if (presented.token || presented.password) {

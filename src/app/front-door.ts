@@ -23,6 +23,7 @@ import type { Runtime } from "./runtime.js";
 const MAX_REFUSAL_KEYS = 10_000;
 
 export class FrontDoor {
+  /** One store for the request limiter, the lockout and the pairing limiter (their keys are prefixed apart). */
   private readonly store = new MemoryRateLimitStore();
   private limiter: RequestLimiter;
   readonly budget;
@@ -38,12 +39,13 @@ export class FrontDoor {
     const g = start.config.gateway;
     this.limiter = this.makeLimiter(start);
     this.budget = createConnectionBudget({ maxConnections: g.rateLimit.maxConnections, maxUnauthenticatedPerIp: g.rateLimit.maxUnauthenticatedPerIp });
-    this.lockout = createAuthLockout({ ...g.auth.lockout, clock: d.clock, isLoopback });
+    this.lockout = createAuthLockout({ ...g.auth.lockout, store: this.store, clock: d.clock, isLoopback });
     this.pairing = createPairingLimiter({
       maxAttempts: g.pairing.maxAttempts,
       windowMs: g.pairing.windowMs,
       backoffBaseMs: g.pairing.backoffBaseMs,
       backoffMaxMs: g.pairing.backoffMaxMs,
+      store: this.store,
       clock: d.clock,
     });
   }
@@ -108,8 +110,8 @@ export class FrontDoor {
     return new GatewayError("RATE_LIMITED", "rate limit exceeded", { retryAfterMs: d.retryAfterMs });
   }
 
-  lockedOut(client: ClientInfo, transport: string): GatewayError | undefined {
-    const c = this.lockout.check(FrontDoor.limitKey(client), { exemptLoopback: FrontDoor.exempt(client) });
+  async lockedOut(client: ClientInfo, transport: string): Promise<GatewayError | undefined> {
+    const c = await this.lockout.check(FrontDoor.limitKey(client), { exemptLoopback: FrontDoor.exempt(client) });
     if (c.ok) return undefined;
     this.recordRefusal(client, "auth.failure", "AUTH_RATE_LIMITED", { transport });
     return new GatewayError("RATE_LIMITED", "too many failed authentication attempts; try again later", {
@@ -120,7 +122,7 @@ export class FrontDoor {
 
   /** A failed authentication: counted toward the lockout, and audited (every time: it names who was tried). */
   async authFailure(client: ClientInfo, err: GatewayError, metadata: Record<string, unknown>, actorId = "anonymous"): Promise<void> {
-    const outcome = this.lockout.recordFailure(FrontDoor.limitKey(client), { exemptLoopback: FrontDoor.exempt(client) });
+    const outcome = await this.lockout.recordFailure(FrontDoor.limitKey(client), { exemptLoopback: FrontDoor.exempt(client) });
     if (outcome.justLockedOut)
       this.record({
         type: "ratelimit.exceeded",

@@ -42,7 +42,7 @@ export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps): h
   const invoke = async (req: http.IncomingMessage, res: http.ServerResponse, client: ClientInfo): Promise<void> => {
     const limited = await ctx.front.rateLimit(client, "http");
     if (limited) return refuse(res, req, limited);
-    const locked = ctx.front.lockedOut(client, "http");
+    const locked = await ctx.front.lockedOut(client, "http");
     if (locked) return refuse(res, req, locked);
     let principal: Principal;
     try {

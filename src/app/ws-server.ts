@@ -48,7 +48,7 @@ export function attachWebSocket(ctx: GatewayContext, server: http.Server, method
       throw err;
     }
     const params = parsed.data;
-    const locked = ctx.front.lockedOut(client, "ws");
+    const locked = await ctx.front.lockedOut(client, "ws");
     if (locked) throw locked;
     const limited = await ctx.front.rateLimit(client, "ws");
     if (limited) throw limited;
@@ -65,7 +65,9 @@ export function attachWebSocket(ctx: GatewayContext, server: http.Server, method
           pairingGate: {
             check: (k) => ctx.front.pairing.check(k),
             peek: (k) => ctx.front.pairing.peek(k),
-            recordFailure: (k) => void ctx.front.pairing.recordFailure(k),
+            recordFailure: async (k) => {
+              await ctx.front.pairing.recordFailure(k);
+            },
             recordSuccess: (k) => ctx.front.pairing.recordSuccess(k),
           },
           beforePairingRequest: () => {
@@ -185,15 +187,18 @@ export function attachWebSocket(ctx: GatewayContext, server: http.Server, method
     },
   };
 
-  server.on("upgrade", (req, socket, head) => {
+  server.on("upgrade", async (req, socket, head) => {
     socket.on("error", () => socket.destroy());
     try {
       const client = clientInfoFrom(req, ctx.runtime().isTrustedProxy);
       if (ctx.state.closing) return refuseUpgrade(socket, new GatewayError("UNAVAILABLE", "gateway is shutting down"));
       const refused = ctx.front.origin(client, "ws");
       if (refused) return refuseUpgrade(socket, refused);
-      const locked = ctx.front.lockedOut(client, "ws");
+      const locked = await ctx.front.lockedOut(client, "ws");
       if (locked) return refuseUpgrade(socket, locked);
+      // The socket may have gone, or shutdown begun, while we awaited: take no connection slot then.
+      if (socket.destroyed) return;
+      if (ctx.state.closing) return refuseUpgrade(socket, new GatewayError("UNAVAILABLE", "gateway is shutting down"));
       const lease = ctx.front.connection(client);
       if (lease instanceof GatewayError) return refuseUpgrade(socket, lease);
       // Until the upgrade completes the slot belongs to this socket; a handshake ws refuses never calls back.

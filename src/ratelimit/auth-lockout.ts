@@ -13,21 +13,25 @@
  * Whether an address is loopback is told by the injected `isLoopback`
  * (default: nothing is), since address parsing lives in transport/net.
  *
- * State is kept in its own bounded map (synchronous: the auth path needs no
- * await, and a lockout carries more than a counter). Active lockouts are
- * protected from eviction while other entries can go.
+ * State lives in a `RateLimitStore` under two keys per address:
+ * `lockout:failures:<ip>` (a fixed window of failures, `hit`) and
+ * `lockout:until:<ip>` (an active lockout, `set` until it ends; the memory
+ * store protects it from eviction).
  */
 import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
-import { BoundedMap } from "./bounded-map.js";
 import { positiveInt } from "./options.js";
+import { DEFAULT_STORE_MAX_KEYS, MemoryRateLimitStore } from "./store.js";
+import type { RateLimitStore } from "./store.js";
 
 export interface AuthLockoutOptions {
   maxFailures?: number;
   windowMs?: number;
   lockoutMs?: number;
-  /** Most addresses tracked (default 10 000). */
+  /** Most keys of the default store (default 10 000); ignored when `store` is given. */
   maxKeys?: number;
+  /** Default: a new `MemoryRateLimitStore`. */
+  store?: RateLimitStore;
   clock?: Clock;
   isLoopback?: (ip: string) => boolean;
 }
@@ -52,16 +56,13 @@ export interface FailureOutcome {
 }
 
 export interface AuthLockout {
-  check(ip: string, call?: AuthLockoutCallOptions): AuthLockoutDecision;
-  recordFailure(ip: string, call?: AuthLockoutCallOptions): FailureOutcome;
-  recordSuccess(ip: string): void;
+  check(ip: string, call?: AuthLockoutCallOptions): Promise<AuthLockoutDecision>;
+  recordFailure(ip: string, call?: AuthLockoutCallOptions): Promise<FailureOutcome>;
+  recordSuccess(ip: string): Promise<void>;
 }
 
-interface Entry {
-  failures: number;
-  windowEndsAt: number;
-  lockedUntil: number;
-}
+const failuresKey = (ip: string): string => `lockout:failures:${ip}`;
+const untilKey = (ip: string): string => `lockout:until:${ip}`;
 
 export function createAuthLockout(opts: AuthLockoutOptions = {}): AuthLockout {
   const maxFailures = positiveInt("maxFailures", opts.maxFailures ?? DEFAULT_AUTH_LOCKOUT.maxFailures);
@@ -69,42 +70,32 @@ export function createAuthLockout(opts: AuthLockoutOptions = {}): AuthLockout {
   const lockoutMs = positiveInt("lockoutMs", opts.lockoutMs ?? DEFAULT_AUTH_LOCKOUT.lockoutMs);
   const clock = opts.clock ?? systemClock;
   const isLoopback = opts.isLoopback ?? (() => false);
-  const entries = new BoundedMap<Entry>({
-    maxKeys: opts.maxKeys ?? 10_000,
-    sweepIntervalMs: windowMs,
-    isExpired: (e, now) => now >= e.windowEndsAt && now >= e.lockedUntil,
-    isProtected: (e, now) => now < e.lockedUntil,
-  });
+  const store = opts.store ?? new MemoryRateLimitStore({ maxKeys: opts.maxKeys ?? DEFAULT_STORE_MAX_KEYS, sweepIntervalMs: windowMs });
   const exempt = (ip: string, call: AuthLockoutCallOptions | undefined): boolean =>
     call?.exemptLoopback === true && isLoopback(ip);
 
   return {
-    check(ip, call) {
+    async check(ip, call) {
       if (exempt(ip, call)) return { ok: true };
       const now = clock.now();
-      const e = entries.get(ip, now);
-      if (e !== undefined && now < e.lockedUntil) return { ok: false, retryAfterMs: e.lockedUntil - now };
+      const lock = await store.peek(untilKey(ip), now);
+      if (lock !== undefined) return { ok: false, retryAfterMs: lock.resetAtMs - now };
       return { ok: true };
     },
-    recordFailure(ip, call) {
+    async recordFailure(ip, call) {
       if (exempt(ip, call)) return { lockedOut: false, justLockedOut: false, failures: 0 };
       const now = clock.now();
-      let e = entries.get(ip, now);
-      if (e !== undefined && now < e.lockedUntil) {
-        return { lockedOut: true, justLockedOut: false, retryAfterMs: e.lockedUntil - now, failures: 0 };
-      }
-      if (e === undefined || now >= e.windowEndsAt) e = { failures: 0, windowEndsAt: now + windowMs, lockedUntil: 0 };
-      e.failures++;
-      if (e.failures >= maxFailures) {
-        e = { failures: 0, windowEndsAt: now, lockedUntil: now + lockoutMs };
-        entries.set(ip, e, now);
-        return { lockedOut: true, justLockedOut: true, retryAfterMs: lockoutMs, failures: 0 };
-      }
-      entries.set(ip, e, now);
-      return { lockedOut: false, justLockedOut: false, failures: e.failures };
+      const lock = await store.peek(untilKey(ip), now);
+      if (lock !== undefined) return { lockedOut: true, justLockedOut: false, retryAfterMs: lock.resetAtMs - now, failures: 0 };
+      const { count } = await store.hit(failuresKey(ip), windowMs, now);
+      if (count < maxFailures) return { lockedOut: false, justLockedOut: false, failures: count };
+      // Lock first, then forget the count: there is no moment with neither.
+      await store.set(untilKey(ip), { count: 1, resetAtMs: now + lockoutMs }, now);
+      await store.reset(failuresKey(ip));
+      return { lockedOut: true, justLockedOut: true, retryAfterMs: lockoutMs, failures: 0 };
     },
-    recordSuccess(ip) {
-      entries.delete(ip);
+    async recordSuccess(ip) {
+      await Promise.all([store.reset(failuresKey(ip)), store.reset(untilKey(ip))]);
     },
   };
 }

@@ -12,11 +12,18 @@
  *   Per-channel backoff stops an attacker who rotates addresses; the price is
  *   that such an attacker can delay pairing on that channel for everyone, by
  *   at most `backoffMaxMs` at a time.
+ *
+ * State lives in a `RateLimitStore`, per channel key (`channel:<c>`) and
+ * address key (`ip:<a>`), each prefixed `pairing:`: `attempts:` (fixed window,
+ * `hit`), `failures:` (the streak, `hit` with `renew`: forgotten
+ * `backoffResetMs` after its last failure) and `backoff:` (the next allowed
+ * attempt, `set` until then; the memory store protects it from eviction).
  */
 import type { Clock } from "../core/clock.js";
 import { systemClock } from "../core/clock.js";
-import { BoundedMap } from "./bounded-map.js";
 import { positiveInt } from "./options.js";
+import { DEFAULT_STORE_MAX_KEYS, MemoryRateLimitStore } from "./store.js";
+import type { RateLimitStore } from "./store.js";
 
 export interface PairingLimiterOptions {
   maxAttempts?: number;
@@ -24,8 +31,10 @@ export interface PairingLimiterOptions {
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   backoffResetMs?: number;
-  /** Most keys per table (default 10 000). */
+  /** Most keys of the default store (default 10 000); ignored when `store` is given. */
   maxKeys?: number;
+  /** Default: a new `MemoryRateLimitStore`. */
+  store?: RateLimitStore;
   clock?: Clock;
 }
 
@@ -46,23 +55,12 @@ export type PairingDecision = { ok: true } | { ok: false; retryAfterMs: number; 
 
 export interface PairingLimiter {
   /** Counts an attempt when allowed. */
-  check(subject: PairingSubject): PairingDecision;
+  check(subject: PairingSubject): Promise<PairingDecision>;
   /** The same decision as check, without counting an attempt. */
-  peek(subject: PairingSubject): PairingDecision;
+  peek(subject: PairingSubject): Promise<PairingDecision>;
   /** Returns the backoff now in force (the longer of channel and address). */
-  recordFailure(subject: PairingSubject): { backoffMs: number };
-  recordSuccess(subject: PairingSubject): void;
-}
-
-interface Window {
-  count: number;
-  resetAtMs: number;
-}
-
-interface Streak {
-  failures: number;
-  lastFailureAt: number;
-  retryAt: number;
+  recordFailure(subject: PairingSubject): Promise<{ backoffMs: number }>;
+  recordSuccess(subject: PairingSubject): Promise<void>;
 }
 
 const MAX_DOUBLINGS = 52;
@@ -76,26 +74,18 @@ export function createPairingLimiter(opts: PairingLimiterOptions = {}): PairingL
   const resetMs = Math.max(maxMs, positiveInt("backoffResetMs", opts.backoffResetMs ?? d.backoffResetMs));
   if (maxMs < baseMs) throw new RangeError("backoffMaxMs must be at least backoffBaseMs");
   const clock = opts.clock ?? systemClock;
-  const maxKeys = opts.maxKeys ?? 10_000;
-  const windows = new BoundedMap<Window>({
-    maxKeys,
-    sweepIntervalMs: windowMs,
-    isExpired: (w, now) => now >= w.resetAtMs,
-  });
-  const streaks = new BoundedMap<Streak>({
-    maxKeys,
-    sweepIntervalMs: windowMs,
-    isExpired: (s, now) => now >= s.lastFailureAt + resetMs,
-    isProtected: (s, now) => now < s.retryAt,
-  });
+  const store = opts.store ?? new MemoryRateLimitStore({ maxKeys: opts.maxKeys ?? DEFAULT_STORE_MAX_KEYS, sweepIntervalMs: windowMs });
   const keys = (s: PairingSubject): [string, string] => [`channel:${s.channel}`, `ip:${s.ip}`];
+  const attemptsKey = (k: string): string => `pairing:attempts:${k}`;
+  const failuresKey = (k: string): string => `pairing:failures:${k}`;
+  const backoffKey = (k: string): string => `pairing:backoff:${k}`;
 
-  const decide = (ks: [string, string], now: number): PairingDecision => {
+  const decide = async (ks: [string, string], now: number): Promise<PairingDecision> => {
     let backoffUntil = 0;
     let rateUntil = 0;
-    for (const k of ks) {
-      backoffUntil = Math.max(backoffUntil, streaks.get(k, now)?.retryAt ?? 0);
-      const w = windows.get(k, now);
+    const reads = await Promise.all(ks.map((k) => Promise.all([store.peek(backoffKey(k), now), store.peek(attemptsKey(k), now)])));
+    for (const [backoff, w] of reads) {
+      backoffUntil = Math.max(backoffUntil, backoff?.resetAtMs ?? 0);
       if (w !== undefined && w.count >= maxAttempts) rateUntil = Math.max(rateUntil, w.resetAtMs);
     }
     if (backoffUntil > now || rateUntil > now) {
@@ -106,35 +96,32 @@ export function createPairingLimiter(opts: PairingLimiterOptions = {}): PairingL
   };
 
   return {
-    peek(subject) {
+    async peek(subject) {
       return decide(keys(subject), clock.now());
     },
-    check(subject) {
+    async check(subject) {
       const now = clock.now();
       const ks = keys(subject);
-      const d = decide(ks, now);
+      const d = await decide(ks, now);
       if (!d.ok) return d;
-      for (const k of ks) {
-        const w = windows.get(k, now);
-        if (w === undefined) windows.set(k, { count: 1, resetAtMs: now + windowMs }, now);
-        else w.count++;
-      }
+      await Promise.all(ks.map((k) => store.hit(attemptsKey(k), windowMs, now)));
       return { ok: true };
     },
-    recordFailure(subject) {
+    async recordFailure(subject) {
       const now = clock.now();
-      let backoffMs = 0;
-      for (const k of keys(subject)) {
-        const prev = streaks.get(k, now);
-        const failures = Math.min((prev?.failures ?? 0) + 1, MAX_DOUBLINGS);
-        const delay = Math.min(baseMs * 2 ** (failures - 1), maxMs);
-        streaks.set(k, { failures, lastFailureAt: now, retryAt: now + delay }, now);
-        backoffMs = Math.max(backoffMs, delay);
-      }
-      return { backoffMs };
+      const delays = await Promise.all(
+        keys(subject).map(async (k) => {
+          const streak = await store.hit(failuresKey(k), resetMs, now, { renew: true });
+          const failures = Math.min(streak.count, MAX_DOUBLINGS);
+          const delay = Math.min(baseMs * 2 ** (failures - 1), maxMs);
+          await store.set(backoffKey(k), { count: failures, resetAtMs: now + delay }, now);
+          return delay;
+        }),
+      );
+      return { backoffMs: Math.max(...delays) };
     },
-    recordSuccess(subject) {
-      for (const k of keys(subject)) streaks.delete(k);
+    async recordSuccess(subject) {
+      await Promise.all(keys(subject).flatMap((k) => [store.reset(failuresKey(k)), store.reset(backoffKey(k))]));
     },
   };
 }

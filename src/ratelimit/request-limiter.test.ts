@@ -43,6 +43,8 @@ test("disabled: everything passes and the store is not touched", async () => {
       hits++;
       return { count: 1_000_000, resetAtMs: 0 };
     },
+    peek: async () => undefined,
+    set: async () => {},
     reset: async () => {},
   };
   const limiter = createRequestLimiter({ enabled: false, maxRequests: 1, store });
@@ -57,6 +59,8 @@ test("uses the injected store (shared-store seam)", async () => {
       seen.push([key, windowMs, now]);
       return { count: 7, resetAtMs: now + 10 };
     },
+    peek: async () => undefined,
+    set: async () => {},
     reset: async () => {},
   };
   const limiter = createRequestLimiter({ maxRequests: 6, windowMs: 500, store, clock: new FakeClock(42) });

@@ -41,3 +41,44 @@ test("expired windows are swept", async () => {
   await s.hit("late", 100, 5000);
   assert.equal(s.size, 1);
 });
+
+test("peek reads without counting; set holds a value until it ends", async () => {
+  const s = new MemoryRateLimitStore();
+  const steps: [string, () => Promise<unknown>, unknown][] = [
+    // name, operation, want
+    ["absent", () => s.peek("a", 0), undefined],
+    ["hit", () => s.hit("a", 1000, 0), { count: 1, resetAtMs: 1000 }],
+    ["peek does not count", () => s.peek("a", 10), { count: 1, resetAtMs: 1000 }],
+    ["peek again", () => s.peek("a", 20), { count: 1, resetAtMs: 1000 }],
+    ["expired", () => s.peek("a", 1000), undefined],
+    ["set", () => s.set("lock", { count: 1, resetAtMs: 5000 }, 0), undefined],
+    ["held", () => s.peek("lock", 4999), { count: 1, resetAtMs: 5000 }],
+    ["ended", () => s.peek("lock", 5000), undefined],
+    ["set in the past removes", () => s.set("a", { count: 7, resetAtMs: 5000 }, 6000), undefined],
+    ["removed", () => s.peek("a", 6000), undefined],
+  ];
+  for (const [name, op, want] of steps) assert.deepEqual(await op(), want, name);
+});
+
+test("renew: each hit restarts the window", async () => {
+  const s = new MemoryRateLimitStore();
+  const steps: [number, number, number][] = [
+    // now, want count, want resetAt
+    [0, 1, 1000],
+    [900, 2, 1900],
+    [1800, 3, 2800],
+    [2800, 1, 3800],
+  ];
+  for (const [now, count, resetAtMs] of steps) {
+    assert.deepEqual(await s.hit("streak", 1000, now, { renew: true }), { count, resetAtMs }, `@${now}`);
+  }
+});
+
+test("a full store evicts counters before held values", async () => {
+  const s = new MemoryRateLimitStore({ maxKeys: 10 });
+  await s.set("lock", { count: 1, resetAtMs: 60_000 }, 0);
+  for (let i = 0; i < 100; i++) await s.hit(`k${i}`, 60_000, 0);
+  assert.equal(s.size, 10);
+  assert.deepEqual(await s.peek("lock", 1), { count: 1, resetAtMs: 60_000 });
+  assert.equal(await s.peek("k0", 1), undefined, "the oldest counter went");
+});
