@@ -24,7 +24,8 @@ const MAX_REFUSAL_KEYS = 10_000;
 
 export class FrontDoor {
   /** One store for the request limiter, the lockout and the pairing limiter (their keys are prefixed apart). */
-  private readonly store = new MemoryRateLimitStore();
+  // One store for every counter (requests, lockouts, pairing): room for the four tables the limiters once kept apart.
+  private readonly store = new MemoryRateLimitStore({ maxKeys: 40_000 });
   private limiter: RequestLimiter;
   readonly budget;
   readonly lockout;
