@@ -23,8 +23,7 @@ import type { Runtime } from "./runtime.js";
 const MAX_REFUSAL_KEYS = 10_000;
 
 export class FrontDoor {
-  /** One store for the request limiter, the lockout and the pairing limiter (their keys are prefixed apart). */
-  // One store for every counter (requests, lockouts, pairing): room for the four tables the limiters once kept apart.
+  /** One store for the request limiter, the lockout and the pairing limiter (keys prefixed apart; sized for all of them). */
   private readonly store = new MemoryRateLimitStore({ maxKeys: 40_000 });
   private limiter: RequestLimiter;
   readonly budget;
