@@ -4,7 +4,7 @@ import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
 import { GatewayError } from "../core/errors.js";
 import { WsConnection, type WsHandlers } from "../transport/ws/connection.js";
-import { CloseCodes, connectParams } from "../protocol/frames.js";
+import { connectParams } from "../protocol/frames.js";
 import type { Lease } from "../ratelimit/connection-budget.js";
 import { actorFor, clientInfoFrom, type ClientInfo } from "./client.js";
 import { authenticateConnect, type ConnectOutcome } from "./connect.js";
@@ -219,4 +219,3 @@ export function attachWebSocket(ctx: GatewayContext, server: http.Server, method
   return wss;
 }
 
-export { CloseCodes };
