@@ -60,7 +60,6 @@ export async function authenticateTailscale(
   deps: AuthDeps,
   headers: Record<string, string | string[] | undefined>,
   directPeer: string | undefined,
-  _client: ClientInfo,
 ): Promise<Principal> {
   const login = headers["tailscale-user-login"];
   if (typeof login !== "string" || login === "") throw authError("TAILSCALE_HEADER_MISSING", "tailscale identity headers missing");
@@ -94,7 +93,7 @@ export async function authenticateHttp(
   const h = headers.authorization;
   const m = typeof h === "string" ? /^Bearer\s+(\S+)\s*$/i.exec(h) : null;
   if (!m) {
-    if (mode === "tailscale" || runtime.config.gateway.auth.allowTailscale) return authenticateTailscale(deps, headers, directPeer, client);
+    if (mode === "tailscale" || runtime.config.gateway.auth.allowTailscale) return authenticateTailscale(deps, headers, directPeer);
     throw authError("AUTH_TOKEN_MISSING", "missing Authorization: Bearer credentials");
   }
   const presented = m[1] as string;

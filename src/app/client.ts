@@ -34,7 +34,7 @@ export function clientInfoFrom(req: IncomingMessage, isTrustedProxy: (addr: stri
   };
 }
 
-export function actorFor(principal: Principal | undefined, client: ClientInfo, fallbackId = "anonymous"): AuditActor {
-  if (!principal) return { type: "anonymous", id: fallbackId, remoteIp: client.ip };
+export function actorFor(principal: Principal | undefined, client: ClientInfo): AuditActor {
+  if (!principal) return { type: "anonymous", id: "anonymous", remoteIp: client.ip };
   return { type: principal.deviceId ? "device" : "user", id: principal.id, remoteIp: client.ip };
 }

@@ -13,8 +13,6 @@ import { authError, authenticateTailscale, findDeviceByToken, matchSecret, type 
 import type { ClientInfo } from "./client.js";
 import { FrontDoor } from "./front-door.js";
 
-const FrontDoorKey = (c: ClientInfo): string => FrontDoor.limitKey(c);
-
 export interface ConnectOutcome {
   protocol: number;
   principal: Principal;
@@ -66,7 +64,7 @@ export async function authenticateConnect(
 
   if (params.device !== undefined && params.device !== null) {
     const claimed = (params.device as { id?: unknown }).id;
-    const key = { channel: `device:${typeof claimed === "string" ? claimed.slice(0, 64) : "invalid"}`, ip: FrontDoorKey(ctx.client) };
+    const key = { channel: `device:${typeof claimed === "string" ? claimed.slice(0, 64) : "invalid"}`, ip: FrontDoor.limitKey(ctx.client) };
     // Failures back off (per device channel and per address); a paired device proving its key is never held back.
     const gate = await deps.pairingGate.peek(key);
     const proof = verifyDeviceProof({
@@ -131,7 +129,7 @@ export async function authenticateConnect(
   }
   // Tailscale identity: the mode itself, or `allowTailscale` beside token/password auth.
   if ((mode === "tailscale" || runtime.config.gateway.auth.allowTailscale) && !presented.token && !presented.password)
-    return { protocol, principal: await authenticateTailscale(deps, ctx.headers, ctx.directPeer, ctx.client) };
+    return { protocol, principal: await authenticateTailscale(deps, ctx.headers, ctx.directPeer) };
   if (!presented.token && !presented.password)
     throw authError(mode === "password" ? "AUTH_PASSWORD_MISSING" : "AUTH_TOKEN_MISSING", "credentials required");
   const p = matchSecret(runtime, presented);

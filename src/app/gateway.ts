@@ -60,7 +60,7 @@ export async function loadRuntime(opts: {
   generateToken: boolean;
   /** False for `config validate` (the token is generated on first start). */
   requireToken?: boolean;
-}): Promise<{ runtime: Runtime; tokenCreated: boolean; tokenPath: string | undefined }> {
+}): Promise<{ runtime: Runtime; tokenCreated: boolean; tokenPath: string | undefined; source: string }> {
   const loaded = loadConfigFile({ path: opts.configPath, explicit: opts.configExplicit, env: opts.env ?? process.env });
   const auth = loaded.config.gateway.auth;
   let sharedToken: string | undefined;
@@ -85,7 +85,7 @@ export async function loadRuntime(opts: {
     protectedPaths: [auditPath, opts.configPath],
   });
   if ("issues" in built) throw new ConfigError(built.issues, loaded.file);
-  return { runtime: built.runtime, tokenCreated, tokenPath };
+  return { runtime: built.runtime, tokenCreated, tokenPath, source: loaded.source };
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
@@ -192,7 +192,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const reloadNow = createReloader(ctx, {
     configPath: opts.configPath,
     listenHost,
-    load: async () => (await loadRuntime({ ...opts, env, generateToken: false })).runtime,
+    load: () => loadRuntime({ ...opts, env, generateToken: false }),
     apply: async (next) => {
       runtime = next;
       front.refresh(next);

@@ -4,7 +4,6 @@
  * an invalid file, a missing or empty file (a half-written save must not turn
  * the defaults on), and authentication off while listening beyond loopback.
  */
-import fs from "node:fs";
 import { ConfigError, changedPaths, type ConfigIssue } from "../config/index.js";
 import { CloseCodes } from "../protocol/frames.js";
 import { isLoopback } from "../transport/net/ip.js";
@@ -28,8 +27,8 @@ export function createReloader(
   o: {
     configPath: string;
     listenHost: string;
-    /** Loads config + credentials the way the gateway does. */
-    load: () => Promise<Runtime>;
+    /** Loads config + credentials the way the gateway does (and the text it read). */
+    load: () => Promise<{ runtime: Runtime; source: string }>;
     apply: (next: Runtime) => Promise<void>;
   },
 ): () => Promise<ReloadResult> {
@@ -45,21 +44,16 @@ export function createReloader(
   };
 
   return async () => {
-    let text: string | undefined;
-    try {
-      text = fs.readFileSync(o.configPath, "utf8");
-    } catch {
-      text = undefined;
-    }
-    const hadFile = ctx.runtime().configFile !== undefined;
-    if (hadFile && (text === undefined || text.trim() === ""))
-      return refuse([{ path: "(file)", message: "the config file is missing or empty; restart the gateway to run on the defaults" }]);
     let next: Runtime;
+    let source: string;
     try {
-      next = await o.load();
+      ({ runtime: next, source } = await o.load());
     } catch (e) {
       return refuse(e instanceof ConfigError ? [...e.issues] : [{ path: "(file)", message: "could not be read" }]);
     }
+    // A file that vanished or was emptied (mid-save, say) would otherwise switch the defaults on.
+    if (ctx.runtime().configFile !== undefined && (next.configFile === undefined || source.trim() === ""))
+      return refuse([{ path: "(file)", message: "the config file is missing or empty; restart the gateway to run on the defaults" }]);
     // The address actually listened on decides, not the file's (changed) bind.
     if (next.config.gateway.auth.mode === "none" && !isLoopbackHost(o.listenHost))
       return refuse([{ path: "gateway.auth.mode", message: `refusing "none" while listening on non-loopback ${o.listenHost}` }]);

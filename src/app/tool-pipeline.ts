@@ -87,7 +87,7 @@ export async function invokeTool(deps: PipelineDeps, ctx: InvokeContext, req: In
 
   if (SHELL_TOOLS.has(req.tool)) {
     const command = String(args.command);
-    return runCommand(deps, runtime, ctx, { command, agentId, toolCtx, args, audit });
+    return runCommand(deps, runtime, ctx, { command, agentId, toolCtx, args, audit, run: (a, c) => tool.run(a, c) });
   }
 
   if (tool.mutates) {
@@ -106,6 +106,8 @@ async function runCommand(
     agentId: string;
     toolCtx: ToolContext;
     args: Record<string, unknown>;
+    /** The shell tool itself (bash, or its exec alias). */
+    run: (args: Record<string, unknown>, ctx: ToolContext) => Promise<unknown>;
     audit: (type: string, outcome: "success" | "failure" | "denied" | "pending", m: Record<string, unknown>) => Promise<void>;
   },
 ): Promise<unknown> {
@@ -151,7 +153,7 @@ async function runCommand(
   const meta = { command, agentId, classes, cwd: toolCtx.workspace };
   if (needs.length === 0) {
     await audit("exec.request", "success", { ...meta, approvalRequired: false });
-    return runBash(c.args, toolCtx);
+    return c.run(c.args, toolCtx);
   }
 
   const manager = deps.approvals();
@@ -191,11 +193,5 @@ async function runCommand(
   }
   // Exactly what the approver saw: the frozen snapshot's command, cwd and agent.
   const approved = outcome.request;
-  return runBash({ ...c.args, command: approved.command }, { ...toolCtx, workspace: approved.cwd, agentId: approved.agentId });
-}
-
-async function runBash(args: Record<string, unknown>, toolCtx: ToolContext): Promise<unknown> {
-  const bash = builtinTools.get("bash");
-  if (!bash) throw new GatewayError("INTERNAL", "bash tool missing");
-  return bash.run(args, toolCtx);
+  return c.run({ ...c.args, command: approved.command }, { ...toolCtx, workspace: approved.cwd, agentId: approved.agentId });
 }

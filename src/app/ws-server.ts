@@ -2,7 +2,7 @@
 import http from "node:http";
 import type { Duplex } from "node:stream";
 import { WebSocketServer } from "ws";
-import { GatewayError } from "../core/errors.js";
+import { GatewayError, HttpMapping } from "../core/errors.js";
 import { WsConnection, type WsHandlers } from "../transport/ws/connection.js";
 import { connectParams } from "../protocol/frames.js";
 import type { Lease } from "../ratelimit/connection-budget.js";
@@ -25,9 +25,10 @@ interface ConnContext {
 
 const CONNECTION_CLOSED = new Error("connection closed");
 
+/** The same status and error shape as the HTTP API (core/errors.ts), written on the raw socket. */
 function refuseUpgrade(socket: Duplex, err: GatewayError): void {
-  const status = err.code === "RATE_LIMITED" ? 429 : err.code === "UNAVAILABLE" ? 503 : err.code === "FORBIDDEN" ? 403 : 400;
-  const body = JSON.stringify({ ok: false, error: { type: err.code.toLowerCase(), message: err.message } });
+  const { status, type } = HttpMapping[err.code];
+  const body = JSON.stringify({ ok: false, error: { type, message: err.message } });
   const retry = err.retryAfterMs !== undefined ? `Retry-After: ${Math.max(1, Math.ceil(err.retryAfterMs / 1000))}\r\n` : "";
   socket.end(
     `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retry}\r\n${body}`,
