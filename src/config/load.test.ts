@@ -6,6 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { ConfigError, DEFAULT_BLOCKLIST, loadConfigFile, parseConfigText } from "./index.js";
 import type { Config } from "./index.js";
+import { GUIDE_RBAC, GUIDE_TOOL_RESTRICTIONS, underRbac } from "./guide-snippets.fixture.js";
 
 const STRONG = "k9Vd2QxL7mTz4NwB8rYc1HsF6pJe3GaU"; // 32 chars, test-only
 
@@ -94,37 +95,7 @@ describe("the guide's YAML snippets parse", () => {
     },
     {
       name: "RBAC",
-      yaml: `rbac:
-  enabled: true
-  defaultRole: user  # Fallback for unassigned users
-
-  roles:
-    # Custom role for DevOps team
-    devops:
-      name: "DevOps Engineer"
-      permissions:
-        - exec           # Basic command execution
-        - exec.elevated  # Sudo/admin commands
-        - exec.approve   # Can approve exec requests
-      agents:
-        - main
-        - deploy
-
-    # Restricted role for support
-    support:
-      name: "Support Agent"
-      permissions:
-        - exec
-      tools:
-        deny:
-          - bash
-          - write
-
-  assignments:
-    "admin@company.com": admin
-    "devops@company.com": devops
-    "support@company.com": support
-`,
+      yaml: GUIDE_RBAC,
       check: (c) => {
         assert.deepEqual(c.rbac.roles.devops?.permissions, ["exec", "exec.elevated", "exec.approve"]);
         assert.equal(c.rbac.assignments["support@company.com"], "support");
@@ -133,21 +104,7 @@ describe("the guide's YAML snippets parse", () => {
     {
       // The guide shows this fragment at the top level; it belongs under `rbac:`.
       name: "Tool Restrictions (under rbac)",
-      yaml: `rbac:
-  roles:
-    limited:
-      name: "Limited User"
-      permissions: [exec]
-      tools:
-        allow:
-          - read
-          - search
-          - glob
-        deny:
-          - bash
-          - write
-          - edit
-`,
+      yaml: underRbac(GUIDE_TOOL_RESTRICTIONS),
       check: (c) => assert.deepEqual(c.rbac.roles.limited?.tools?.allow, ["read", "search", "glob"]),
     },
     {

@@ -8,56 +8,8 @@ import { parse } from "yaml";
 import type { Decision } from "./reasons.js";
 import type { RbacConfig } from "./rbac-config.js";
 import { buildPolicy } from "./roles.js";
+import { GUIDE_RBAC, GUIDE_TOOL_RESTRICTIONS as GUIDE_LIMITED } from "../config/guide-snippets.fixture.js";
 import type { Policy } from "./decide.js";
-
-const GUIDE_RBAC = `
-rbac:
-  enabled: true
-  defaultRole: user  # Fallback for unassigned users
-
-  roles:
-    # Custom role for DevOps team
-    devops:
-      name: "DevOps Engineer"
-      permissions:
-        - exec           # Basic command execution
-        - exec.elevated  # Sudo/admin commands
-        - exec.approve   # Can approve exec requests
-      agents:
-        - main
-        - deploy
-
-    # Restricted role for support
-    support:
-      name: "Support Agent"
-      permissions:
-        - exec
-      tools:
-        deny:
-          - bash
-          - write
-
-  assignments:
-    "admin@company.com": admin
-    "devops@company.com": devops
-    "support@company.com": support
-`;
-
-const GUIDE_LIMITED = `
-roles:
-  limited:
-    name: "Limited User"
-    permissions: [exec]
-    tools:
-      allow:
-        - read
-        - search
-        - glob
-      deny:
-        - bash
-        - write
-        - edit
-`;
 
 const MUTATES: Record<string, boolean> = { read: false, search: false, glob: false, write: true, edit: true, bash: true, exec: true };
 

@@ -2,7 +2,9 @@ import assert from "node:assert/strict";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { connectWs, invokeHttp, randomToken, startTestGateway, type TestGateway, type RawWs } from "../helpers/harness.js";
+import { parse } from "yaml";
+import { GUIDE_RBAC, GUIDE_TOOL_RESTRICTIONS } from "../../src/config/guide-snippets.fixture.js";
+import { connectWs, invokeHttp, merge, randomToken, startTestGateway, type TestGateway, type RawWs } from "../helpers/harness.js";
 
 const tokens = {
   devops: randomToken(),
@@ -13,7 +15,6 @@ const tokens = {
   approver: randomToken(),
 };
 
-/** The guide's RBAC example, verbatim, plus the principals the tests act as. */
 const guideConfig = {
   gateway: {
     auth: {
@@ -29,22 +30,11 @@ const guideConfig = {
     rateLimit: { maxRequests: 10000 },
   },
   agents: { main: {}, deploy: {}, secret: {} },
-  rbac: {
-    enabled: true,
-    defaultRole: "user",
-    roles: {
-      devops: { name: "DevOps Engineer", permissions: ["exec", "exec.elevated", "exec.approve"], agents: ["main", "deploy"] },
-      support: { name: "Support Agent", permissions: ["exec"], tools: { deny: ["bash", "write"] } },
-      limited: { name: "Limited User", permissions: ["exec"], tools: { allow: ["read", "search", "glob"], deny: ["bash", "write", "edit"] } },
-    },
-    assignments: {
-      "devops@company.com": "devops",
-      "support@company.com": "support",
-      "limited@company.com": "limited",
-      "viewer@company.com": "viewer",
-      "approver@company.com": "operator",
-    },
-  },
+  // The guide's RBAC example and Tool Restrictions fragment, verbatim, plus the principals the tests act as.
+  rbac: merge(
+    merge((parse(GUIDE_RBAC) as { rbac: Record<string, unknown> }).rbac, { roles: (parse(GUIDE_TOOL_RESTRICTIONS) as { roles: Record<string, unknown> }).roles }),
+    { assignments: { "limited@company.com": "limited", "viewer@company.com": "viewer", "approver@company.com": "operator" } },
+  ),
   approvals: { exec: { enabled: true, requireApproval: ["elevated", "destructive"], timeoutMs: 3000 } },
   tools: { policy: "sandbox" },
 };

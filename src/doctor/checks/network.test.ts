@@ -1,18 +1,12 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { byId, contextFor, makeStateDir, one, removeDir } from "../doctor-fixture.js";
+import { byId, contextFor, one, tempStates } from "../doctor-fixture.js";
 import { networkCheck } from "./network.js";
 
 describe("network check", () => {
-  const dirs: string[] = [];
-  after(async () => {
-    for (const d of dirs) await removeDir(d);
-  });
-  const run = async (yaml: string) => {
-    const d = await makeStateDir();
-    dirs.push(d);
-    return networkCheck(await contextFor({ stateDir: d, yaml }));
-  };
+  const { state, cleanup } = tempStates();
+  after(cleanup);
+  const run = async (yaml: string) => networkCheck(await contextFor({ stateDir: await state(), yaml }));
 
   it("passes the safe defaults", async () => {
     const findings = await run("{}\n");

@@ -1,6 +1,6 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { contextFor, makeStateDir, one, removeDir } from "../doctor-fixture.js";
+import { contextFor, one, tempStates } from "../doctor-fixture.js";
 import { rbacCheck } from "./rbac.js";
 
 const GUIDE_RBAC = `rbac:
@@ -23,15 +23,9 @@ const GUIDE_RBAC = `rbac:
 `;
 
 describe("rbac check", () => {
-  const dirs: string[] = [];
-  after(async () => {
-    for (const d of dirs) await removeDir(d);
-  });
-  const run = async (yaml: string) => {
-    const d = await makeStateDir();
-    dirs.push(d);
-    return rbacCheck(await contextFor({ stateDir: d, yaml }));
-  };
+  const { state, cleanup } = tempStates();
+  after(cleanup);
+  const run = async (yaml: string) => rbacCheck(await contextFor({ stateDir: await state(), yaml }));
 
   it("warns when RBAC is off", async () => {
     const f = one(await run("{}\n"), "rbac.enabled");

@@ -1,19 +1,13 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { contextFor, makeStateDir, one, removeDir } from "../doctor-fixture.js";
+import { contextFor, one, tempStates } from "../doctor-fixture.js";
 import type { SandboxProbe } from "../types.js";
 import { sandboxCheck } from "./sandbox.js";
 
 describe("sandbox check", () => {
-  const dirs: string[] = [];
-  after(async () => {
-    for (const d of dirs) await removeDir(d);
-  });
-  const run = async (yaml: string, probe?: SandboxProbe) => {
-    const d = await makeStateDir();
-    dirs.push(d);
-    return sandboxCheck(await contextFor({ stateDir: d, yaml, ...(probe ? { checkSandbox: probe } : {}) }));
-  };
+  const { state, cleanup } = tempStates();
+  after(cleanup);
+  const run = async (yaml: string, probe?: SandboxProbe) => sandboxCheck(await contextFor({ stateDir: await state(), yaml, ...(probe ? { checkSandbox: probe } : {}) }));
   const approvalsOn = "approvals:\n  exec:\n    enabled: true\n";
 
   it("fails when the sandbox policy is set and bubblewrap is unusable, probing the configured path", async () => {
