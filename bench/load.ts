@@ -68,24 +68,31 @@ export async function wsRequests(url: string, token: string | undefined, conns: 
   return rate(done, elapsed);
 }
 
-/** Full handshakes (open, challenge, connect, hello, close) from `concurrency` loops for `ms`. */
-export async function handshakes(url: string, token: string | undefined, concurrency: number, ms: number): Promise<Rate> {
+/** Runs `op` back to back in `concurrency` loops until `ms` have passed; the rate of completed ops. */
+async function closedLoops(concurrency: number, ms: number, op: () => Promise<void>): Promise<Rate> {
   let done = 0;
   const end = Date.now() + ms;
   const start = Date.now();
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (Date.now() < end) {
-        const ws = await openConn(url, token);
+        await op();
         done++;
-        await new Promise<void>((r) => {
-          ws.once("close", () => r());
-          ws.close();
-        });
       }
     }),
   );
   return rate(done, Date.now() - start);
+}
+
+/** Full handshakes (open, challenge, connect, hello, close) from `concurrency` loops for `ms`. */
+export function handshakes(url: string, token: string | undefined, concurrency: number, ms: number): Promise<Rate> {
+  return closedLoops(concurrency, ms, async () => {
+    const ws = await openConn(url, token);
+    await new Promise<void>((r) => {
+      ws.once("close", () => r());
+      ws.close();
+    });
+  });
 }
 
 /** POST /tools/invoke with keep-alive from `concurrency` loops for `ms`. */
@@ -106,18 +113,10 @@ export async function httpInvokes(base: string, token: string | undefined, body:
       req.on("error", reject);
       req.end(payload);
     });
-  let done = 0;
-  const end = Date.now() + ms;
-  const start = Date.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (Date.now() < end) {
-        const status = await one();
-        if (status !== expectStatus) throw new Error(`unexpected status ${status}`);
-        done++;
-      }
-    }),
-  );
+  const r = await closedLoops(concurrency, ms, async () => {
+    const status = await one();
+    if (status !== expectStatus) throw new Error(`unexpected status ${status}`);
+  });
   agent.destroy();
-  return rate(done, Date.now() - start);
+  return r;
 }

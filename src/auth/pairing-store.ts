@@ -41,14 +41,8 @@ export interface PairingStoreOptions {
   maxPending?: number;
 }
 
-export interface PairingRequestInput {
-  deviceId: string;
-  publicKey: string;
-  clientId: string;
-  clientMode: string;
-  platform?: string;
-  remoteIp: string;
-}
+/** What a device asking to pair tells the store: a pending request without the store's own fields. */
+export type PairingRequestInput = Omit<PendingRequest, "requestId" | "createdAtMs" | "expiresAtMs">;
 
 function sha256Hex(value: string): string {
   return createHash("sha256").update(value, "utf8").digest("hex");
