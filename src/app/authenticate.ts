@@ -34,12 +34,7 @@ export function authError(code: string, message: string, status: "UNAUTHORIZED" 
 
 /** Finds the paired device whose device token this is (each comparison in constant time). */
 export function findDeviceByToken(pairing: PairingStore, presented: string): PairedDeviceView | undefined {
-  let found: PairedDeviceView | undefined;
-  for (const d of pairing.listPaired()) {
-    const v = pairing.verifyDeviceToken(d.deviceId, presented);
-    if (v && !found) found = v;
-  }
-  return found;
+  return pairing.findByToken(presented);
 }
 
 /** Shared secret or named user credential; undefined when nothing matches. */

@@ -176,6 +176,20 @@ describe("PairingStore", () => {
     await assert.rejects(store.rotate("a".repeat(64)), isCode("NOT_FOUND"));
   });
 
+  it("finds a device by its token alone, among several, and by no other string", async () => {
+    const store = await PairingStore.open(await tempDir(), { clock: new FakeClock() });
+    const tokens: [string, string][] = [];
+    for (const principal of ["a@x", "b@x", "c@x"]) {
+      const dev = newDevice();
+      await store.requestPairing(dev);
+      tokens.push([(await store.approve(dev.deviceId, principal)).deviceToken, dev.deviceId]);
+    }
+    for (const [token, deviceId] of tokens) assert.equal(store.findByToken(token)?.deviceId, deviceId);
+    assert.equal(store.findByToken(`${tokens[0]?.[0]}x`), undefined);
+    assert.equal(store.findByToken(""), undefined);
+    assert.equal(store.findByToken("x".repeat(10_000)), undefined);
+  });
+
   it("persists across reopen", async () => {
     const dir = await tempDir();
     const clock = new FakeClock();

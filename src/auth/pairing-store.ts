@@ -289,6 +289,20 @@ export class PairingStore {
     return match && record !== undefined ? toView(record) : undefined;
   }
 
+  /**
+   * The paired device whose token this is, for a bearer that names no device:
+   * the token is hashed once and compared with every stored hash in constant time.
+   */
+  findByToken(presented: string): PairedDeviceView | undefined {
+    if (typeof presented !== "string" || presented.length === 0 || presented.length > MAX_PRESENTED_TOKEN) return undefined;
+    const presentedHash = Buffer.from(sha256Hex(presented), "hex");
+    let found: PairedRecord | undefined;
+    for (const record of this.paired.values()) {
+      if (timingSafeEqual(presentedHash, Buffer.from(record.tokenHash, "hex")) && found === undefined) found = record;
+    }
+    return found === undefined ? undefined : toView(found);
+  }
+
   /** Drops expired pending requests from disk; resolves how many were dropped. */
   pruneExpired(): Promise<number> {
     return this.exclusive(async () => {
