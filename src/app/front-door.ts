@@ -20,7 +20,7 @@ import { actorFor, type ClientInfo } from "./client.js";
 import type { Logger } from "./logger.js";
 import type { Runtime } from "./runtime.js";
 
-const MAX_REFUSAL_KEYS = 10_000;
+const MAX_RECORDED_KEYS = 10_000;
 
 export class FrontDoor {
   /** One store for the request limiter, the lockout and the pairing limiter (keys prefixed apart; sized for all of them). */
@@ -29,7 +29,7 @@ export class FrontDoor {
   readonly budget;
   readonly lockout;
   readonly pairing;
-  /** Refusal key → end of the window in which it was recorded. */
+  /** Event key → end of the window in which it was recorded (see firstInWindow). */
   private readonly recorded = new Map<string, number>();
 
   constructor(
@@ -75,24 +75,36 @@ export class FrontDoor {
     this.d.audit.append(e).catch((err: unknown) => this.d.log.error(`audit write failed: ${(err as Error).message}`));
   }
 
+  /**
+   * True the first time `key` is seen in the current rate-limit window, then false until the
+   * window ends: how repeated events are recorded once per window instead of once each.
+   */
+  firstInWindow(key: string): boolean {
+    const now = this.d.clock.now();
+    const until = this.recorded.get(key);
+    if (until !== undefined && now < until) return false;
+    if (this.recorded.size >= MAX_RECORDED_KEYS) {
+      for (const [k, end] of this.recorded) if (end <= now) this.recorded.delete(k);
+      if (this.recorded.size >= MAX_RECORDED_KEYS) this.recorded.clear();
+    }
+    this.recorded.set(key, now + this.d.runtime().config.gateway.rateLimit.windowMs);
+    return true;
+  }
+
+  /** Forgets `key`, so the next occurrence is recorded again (its record could not be written). */
+  forget(key: string): void {
+    this.recorded.delete(key);
+  }
+
   /** Records an anonymous refusal at most once per type, reason, address and transport per window. */
   recordRefusal(client: ClientInfo, type: string, reason: string, metadata: Record<string, unknown> = {}): void {
-    const now = this.d.clock.now();
-    const key = `${type}\u0000${reason}\u0000${FrontDoor.limitKey(client)}\u0000${String(metadata.transport ?? "")}`;
-    const until = this.recorded.get(key);
-    if (until !== undefined && now < until) return;
-    if (this.recorded.size >= MAX_REFUSAL_KEYS) {
-      for (const [k, end] of this.recorded) if (end <= now) this.recorded.delete(k);
-      if (this.recorded.size >= MAX_REFUSAL_KEYS) this.recorded.clear();
-    }
-    const windowMs = this.d.runtime().config.gateway.rateLimit.windowMs;
-    this.recorded.set(key, now + windowMs);
+    if (!this.firstInWindow(`refusal\u0000${type}\u0000${reason}\u0000${FrontDoor.limitKey(client)}\u0000${String(metadata.transport ?? "")}`)) return;
     this.record({
       type,
       actor: actorFor(undefined, client),
       outcome: "denied",
       traceId: client.traceId,
-      metadata: { reason, ...metadata, recordedOncePerMs: windowMs },
+      metadata: { reason, ...metadata, recordedOncePerMs: this.d.runtime().config.gateway.rateLimit.windowMs },
     });
   }
 

@@ -21,22 +21,22 @@ function refuse(res: http.ServerResponse, req: http.IncomingMessage, err: Gatewa
 export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps): http.Server {
   const limits = ctx.runtime().config.gateway.limits;
   // HTTP logins are audited at most once per principal and address per window, not per request.
-  const loginSeen = new Map<string, number>();
   const auditLogin = async (principal: Principal, client: ClientInfo): Promise<void> => {
-    const key = `${principal.id}\u0000${client.ip}`;
-    const now = ctx.clock.now();
-    const windowMs = ctx.runtime().config.gateway.rateLimit.windowMs;
-    const last = loginSeen.get(key);
-    if (last !== undefined && now - last < windowMs) return;
-    if (loginSeen.size > 10_000) loginSeen.clear();
-    loginSeen.set(key, now);
-    await ctx.audit.append({
-      type: "auth.login",
-      actor: { type: principal.deviceId ? "device" : "user", id: principal.id, remoteIp: client.ip },
-      outcome: "success",
-      traceId: client.traceId,
-      metadata: { method: principal.method, transport: "http", ...(principal.deviceId ? { deviceId: principal.deviceId } : {}) },
-    });
+    const key = `login\u0000${principal.id}\u0000${client.ip}`;
+    if (!ctx.front.firstInWindow(key)) return;
+    try {
+      await ctx.audit.append({
+        type: "auth.login",
+        actor: { type: principal.deviceId ? "device" : "user", id: principal.id, remoteIp: client.ip },
+        outcome: "success",
+        traceId: client.traceId,
+        metadata: { method: principal.method, transport: "http", ...(principal.deviceId ? { deviceId: principal.deviceId } : {}) },
+      });
+    } catch (e) {
+      // Not recorded: the next request must try again rather than skip the login record.
+      ctx.front.forget(key);
+      throw e;
+    }
   };
 
   const invoke = async (req: http.IncomingMessage, res: http.ServerResponse, client: ClientInfo): Promise<void> => {

@@ -186,6 +186,8 @@ describe("fail closed", () => {
       assert.equal(w.body.error?.type, "unavailable");
       assert.match(String(w.body.error?.message), /audit log cannot be written/);
       await assert.rejects(fs.stat(path.join(t.stateDir, "workspace", "never.txt")));
+      // Even a read is refused, request after request: its login could not be recorded.
+      for (let i = 0; i < 2; i++) assert.equal((await invokeHttp(t.httpUrl, t.token, { tool: "read", args: { path: "x" } })).status, 503);
       const b = await invokeHttp(t.httpUrl, t.token, { tool: "bash", args: { command: "touch ran.txt" } });
       assert.equal(b.status, 503);
       await assert.rejects(fs.stat(path.join(t.stateDir, "workspace", "ran.txt")));
