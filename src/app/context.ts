@@ -7,6 +7,7 @@ import type { WsConnection } from "../transport/ws/connection.js";
 import type { TailscaleVerifier } from "./authenticate.js";
 import type { FrontDoor } from "./front-door.js";
 import type { Logger } from "./logger.js";
+import type { ProxyNotice } from "./proxy-notice.js";
 import type { Runtime } from "./runtime.js";
 import type { Session } from "./session.js";
 
@@ -19,6 +20,8 @@ export interface GatewayContext {
   pairing: PairingStore;
   tailscale: TailscaleVerifier;
   front: FrontDoor;
+  /** Warns once about a proxy that forwards without X-Forwarded-For (docs/tls.md). */
+  proxyNotice: ProxyNotice;
   approvals(): ApprovalManager;
   /** Open WebSocket connections that completed `connect`. */
   sessions: Map<string, WsConnection<Session>>;

@@ -23,6 +23,7 @@ import { VERSION } from "./version.js";
 import type { Logger } from "./logger.js";
 import type { GatewayContext } from "./context.js";
 import { FrontDoor } from "./front-door.js";
+import { ProxyNotice } from "./proxy-notice.js";
 import { createHttpServer } from "./http-server.js";
 import { attachWebSocket } from "./ws-server.js";
 import { createReloader, isLoopbackHost, type ReloadResult } from "./reload.js";
@@ -154,6 +155,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     pairing,
     tailscale,
     front,
+    proxyNotice: new ProxyNotice({ stateDir: opts.stateDir, log, now: Date.now }),
     approvals: currentApprovals,
     sessions,
     hiddenPaths: [opts.stateDir],

@@ -87,6 +87,7 @@ export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps): h
     (req, res) => {
     try {
       const client = clientInfoFrom(req, ctx.runtime().isTrustedProxy);
+      ctx.proxyNotice.observe(req.headers, req.socket.remoteAddress, ctx.runtime().isTrustedProxy);
       const refused = ctx.front.origin(client, "http");
       if (refused) return refuse(res, req, refused);
       // Route on the raw target: no URL parsing of attacker-chosen text on this path.

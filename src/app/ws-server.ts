@@ -192,6 +192,7 @@ export function attachWebSocket(ctx: GatewayContext, server: http.Server, method
     socket.on("error", () => socket.destroy());
     try {
       const client = clientInfoFrom(req, ctx.runtime().isTrustedProxy);
+      ctx.proxyNotice.observe(req.headers, req.socket.remoteAddress, ctx.runtime().isTrustedProxy);
       if (ctx.state.closing) return refuseUpgrade(socket, new GatewayError("UNAVAILABLE", "gateway is shutting down"));
       const refused = ctx.front.origin(client, "ws");
       if (refused) return refuseUpgrade(socket, refused);

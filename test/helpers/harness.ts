@@ -9,7 +9,7 @@ import path from "node:path";
 import { stringify } from "yaml";
 import WebSocket from "ws";
 import { startGateway, type Gateway } from "../../src/app/gateway.js";
-import { silentLogger } from "../../src/app/logger.js";
+import { silentLogger, type Logger } from "../../src/app/logger.js";
 
 export const randomToken = (): string => crypto.randomBytes(32).toString("base64url");
 
@@ -60,7 +60,7 @@ export function merge(a: Record<string, unknown>, b: Record<string, unknown>): R
 }
 
 export async function startTestGateway(
-  opts: { config?: Record<string, unknown>; env?: NodeJS.ProcessEnv; watch?: boolean; stateDir?: string } = {},
+  opts: { config?: Record<string, unknown>; env?: NodeJS.ProcessEnv; watch?: boolean; stateDir?: string; logger?: Logger } = {},
 ): Promise<TestGateway> {
   const stateDir = opts.stateDir ?? (await makeStateDir());
   const token = randomToken();
@@ -73,7 +73,7 @@ export async function startTestGateway(
     await fs.rename(tmp, configPath);
   };
   await writeConfig(opts.config ?? {});
-  const gw = await startGateway({ stateDir, configPath, configExplicit: true, env, logger: silentLogger, watch: opts.watch ?? false });
+  const gw = await startGateway({ stateDir, configPath, configExplicit: true, env, logger: opts.logger ?? silentLogger, watch: opts.watch ?? false });
   const audit = async (): Promise<AuditLine[]> => {
     let text = "";
     try {

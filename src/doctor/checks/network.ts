@@ -3,7 +3,10 @@
  * proxy ranges, no wildcard origins, rate limiting on and near the guide's numbers.
  * Guide: "Set up TLS termination", "Configure trusted proxies", "Review rate limiting settings".
  */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { isLoopbackBind } from "../../config/index.js";
+import { PROXY_NOTICE_FILE, type ProxyNoticeRecord } from "../../app/proxy-notice.js";
 import { cidrContains, compileTrustedProxies, isLoopback, parseCidr } from "../../transport/net/ip.js";
 import type { Cidr } from "../../transport/net/ip.js";
 import { skippedForInvalidConfig } from "../skipped.js";
@@ -20,7 +23,35 @@ const TLS_FIX = "set up TLS termination at a reverse proxy and list it in gatewa
 export async function networkCheck(ctx: DoctorContext): Promise<Finding[]> {
   if (!ctx.loaded) return [skippedForInvalidConfig("network")];
   const gw = ctx.loaded.config.gateway;
-  return [...bindFindings(gw.bind, usableProxies(gw.trustedProxies), gw.auth.mode === "tailscale"), ...proxyFindings(gw.trustedProxies), ...originFindings(gw.allowedOrigins), ...rateLimitFindings(gw.rateLimit)];
+  return [
+    ...bindFindings(gw.bind, usableProxies(gw.trustedProxies), gw.auth.mode === "tailscale"),
+    ...proxyFindings(gw.trustedProxies),
+    ...(await forwardedFindings(ctx.stateDir)),
+    ...originFindings(gw.allowedOrigins),
+    ...rateLimitFindings(gw.rateLimit),
+  ];
+}
+
+/** What the running gateway observed (src/app/proxy-notice.ts): a proxy that forwards without X-Forwarded-For. */
+async function forwardedFindings(stateDir: string): Promise<Finding[]> {
+  let record: ProxyNoticeRecord;
+  try {
+    record = JSON.parse(await readFile(path.join(stateDir, PROXY_NOTICE_FILE), "utf8")) as ProxyNoticeRecord;
+  } catch {
+    return [];
+  }
+  const proxy = typeof record.proxy === "string" ? record.proxy : "a proxy";
+  const since = typeof record.seenAt === "string" ? ` (seen ${record.seenAt})` : "";
+  return [
+    {
+      check: "network",
+      id: "network.forwarded-for",
+      status: "warn",
+      subject: path.join(stateDir, PROXY_NOTICE_FILE),
+      message: `requests forwarded by ${proxy} carry no X-Forwarded-For${since}: every client behind it shares its address, rate limits and lockouts`,
+      fix: "add `proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;` to the proxy (docs/tls.md) and list it in gateway.trustedProxies",
+    },
+  ];
 }
 
 /** Entries that are valid and narrow: only these count as evidence of a TLS-terminating proxy. */

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { hasForwardingHeader, isLocalRequest, resolveClientAddress, UNKNOWN_CLIENT } from "./client-address.js";
+import { forwardedWithoutClientAddress, hasForwardingHeader, isLocalRequest, resolveClientAddress, UNKNOWN_CLIENT } from "./client-address.js";
 import type { ClientAddress } from "./client-address.js";
 import { compileTrustedProxies, normalizeIp } from "./ip.js";
 
@@ -194,4 +194,20 @@ test("property: never throws, always yields a canonical address or unknown", () 
     ),
     { numRuns: 500 },
   );
+});
+
+test("forwardedWithoutClientAddress: forwarded, but whom for is not said", () => {
+  const cases: [Record<string, string | string[] | undefined>, boolean][] = [
+    [{}, false],
+    [{ host: "gw" }, false],
+    [{ "x-forwarded-proto": "https" }, true], // the guide's nginx block
+    [{ "x-forwarded-host": "gw.company.com" }, true],
+    [{ "x-real-ip": "203.0.113.9" }, true], // a client address, but not one the gateway reads
+    [{ forwarded: "proto=https;host=gw" }, true],
+    [{ forwarded: "for=203.0.113.9;proto=https" }, false],
+    [{ forwarded: "proto=https;For=\"[2001:db8::1]\"" }, false],
+    [{ "x-forwarded-proto": "https", "x-forwarded-for": "203.0.113.9" }, false],
+    [{ "x-forwarded-for": "" }, false],
+  ];
+  for (const [headers, want] of cases) assert.equal(forwardedWithoutClientAddress(headers), want, JSON.stringify(headers));
 });

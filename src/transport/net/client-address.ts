@@ -97,6 +97,19 @@ export function hasForwardingHeader(headers: Record<string, string | string[] | 
   return false;
 }
 
+/**
+ * A request that went through a proxy (it carries a forwarding header such as
+ * `X-Forwarded-Proto`) but names no client (`X-Forwarded-For`, `Forwarded: for=`):
+ * the proxy's own address is all the gateway can see, so every client behind it
+ * shares its rate limits and lockouts. The guide's nginx block does exactly this.
+ */
+export function forwardedWithoutClientAddress(headers: Record<string, string | string[] | undefined>): boolean {
+  if (headers["x-forwarded-for"] !== undefined) return false;
+  const fwd = headers["forwarded"];
+  if (fwd !== undefined && /(^|[;,\s])for=/i.test(Array.isArray(fwd) ? fwd.join(",") : fwd)) return false;
+  return hasForwardingHeader(headers);
+}
+
 function splitForwardedFor(value: string | string[] | undefined): string[] {
   if (value === undefined) return [];
   const joined = Array.isArray(value) ? value.join(",") : value;
