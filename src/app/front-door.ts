@@ -27,7 +27,7 @@ export class FrontDoor {
   private readonly store = new MemoryRateLimitStore({ maxKeys: 40_000 });
   private limiter: RequestLimiter;
   readonly budget;
-  readonly lockout;
+  private readonly failures;
   readonly pairing;
   /** Event key → end of the window in which it was recorded (see firstInWindow). */
   private readonly recorded = new Map<string, number>();
@@ -39,7 +39,7 @@ export class FrontDoor {
     const g = start.config.gateway;
     this.limiter = this.makeLimiter(start);
     this.budget = createConnectionBudget({ maxConnections: g.rateLimit.maxConnections, maxUnauthenticatedPerIp: g.rateLimit.maxUnauthenticatedPerIp });
-    this.lockout = createAuthLockout({ ...g.auth.lockout, store: this.store, clock: d.clock, isLoopback });
+    this.failures = createAuthLockout({ ...g.auth.lockout, store: this.store, clock: d.clock, isLoopback });
     this.pairing = createPairingLimiter({
       maxAttempts: g.pairing.maxAttempts,
       windowMs: g.pairing.windowMs,
@@ -61,8 +61,12 @@ export class FrontDoor {
 
   /** The key per-address limits count under: an IPv6 client by its /64, loopback as itself. */
   static limitKey(client: ClientInfo): string {
-    if (client.ip === "unknown" || isLoopback(client.ip)) return client.ip;
-    return addressKey(client.ip);
+    return FrontDoor.keyOf(client.ip);
+  }
+
+  static keyOf(ip: string): string {
+    if (ip === "unknown" || isLoopback(ip)) return ip;
+    return addressKey(ip);
   }
 
   /** Loopback is exempt from lockout only for clients that are not browsers (a web page reaches loopback too). */
@@ -122,19 +126,18 @@ export class FrontDoor {
     return new GatewayError("RATE_LIMITED", "rate limit exceeded", { retryAfterMs: d.retryAfterMs });
   }
 
-  async lockedOut(client: ClientInfo, transport: string): Promise<GatewayError | undefined> {
-    const c = await this.lockout.check(FrontDoor.limitKey(client), { exemptLoopback: FrontDoor.exempt(client) });
-    if (c.ok) return undefined;
-    this.recordRefusal(client, "auth.failure", "AUTH_RATE_LIMITED", { transport });
-    return new GatewayError("RATE_LIMITED", "too many failed authentication attempts; try again later", {
-      retryAfterMs: c.retryAfterMs,
-      details: { code: "AUTH_RATE_LIMITED" },
-    });
+  /** The address's lockout after failed authentication, if one is in force (identify decides what it holds back). */
+  async lockout(client: ClientInfo): Promise<{ retryAfterMs: number } | undefined> {
+    const c = await this.failures.check(FrontDoor.limitKey(client), { exemptLoopback: FrontDoor.exempt(client) });
+    return c.ok ? undefined : { retryAfterMs: c.retryAfterMs };
   }
 
-  /** A failed authentication: counted toward the lockout, and audited (every time: it names who was tried). */
-  async authFailure(client: ClientInfo, err: GatewayError, metadata: Record<string, unknown>, actorId = "anonymous"): Promise<void> {
-    const outcome = await this.lockout.recordFailure(FrontDoor.limitKey(client), { exemptLoopback: FrontDoor.exempt(client) });
+  /**
+   * A failed authentication: counted toward the lockout, and audited every time. The actor is
+   * anonymous: an identity the client claimed but did not prove goes in metadata (`claimedDeviceId`).
+   */
+  async authFailure(client: ClientInfo, reason: string, metadata: Record<string, unknown>): Promise<void> {
+    const outcome = await this.failures.recordFailure(FrontDoor.limitKey(client), { exemptLoopback: FrontDoor.exempt(client) });
     if (outcome.justLockedOut)
       this.record({
         type: "ratelimit.exceeded",
@@ -145,10 +148,10 @@ export class FrontDoor {
       });
     await this.d.audit.append({
       type: "auth.failure",
-      actor: { type: metadata.deviceId ? "device" : "anonymous", id: actorId, remoteIp: client.ip },
+      actor: actorFor(undefined, client),
       outcome: "failure",
       traceId: client.traceId,
-      metadata: { reason: String(err.details?.code ?? err.code), ...metadata },
+      metadata: { reason, ...metadata },
     });
   }
 

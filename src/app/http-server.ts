@@ -6,7 +6,8 @@ import { sendError, sendJson } from "../transport/http/respond.js";
 import { readJsonBody } from "../transport/http/body.js";
 import { toolInvokeParams } from "../protocol/methods.js";
 import { clientInfoFrom, type ClientInfo } from "./client.js";
-import { authenticateHttp } from "./authenticate.js";
+import { identifyBearer } from "../auth/identify.js";
+import { clientFacts, identifyDeps, settleRefusal } from "./connect.js";
 import { invokeTool, type PipelineDeps } from "./tool-pipeline.js";
 import { auditRejection } from "./rejections.js";
 import type { GatewayContext } from "./context.js";
@@ -42,21 +43,10 @@ export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps): h
   const invoke = async (req: http.IncomingMessage, res: http.ServerResponse, client: ClientInfo): Promise<void> => {
     const limited = await ctx.front.rateLimit(client, "http");
     if (limited) return refuse(res, req, limited);
-    const locked = await ctx.front.lockedOut(client, "http");
-    if (locked) return refuse(res, req, locked);
-    let principal: Principal;
-    try {
-      principal = await authenticateHttp(
-        { runtime: ctx.runtime, pairing: ctx.pairing, tailscale: ctx.tailscale },
-        req.headers,
-        req.socket.remoteAddress,
-        client,
-      );
-    } catch (e) {
-      if (!(e instanceof GatewayError)) throw e;
-      await ctx.front.authFailure(client, e, { transport: "http" });
-      return refuse(res, req, e);
-    }
+    const facts = await clientFacts(ctx, client, req.headers, req.socket.remoteAddress);
+    const who = await identifyBearer(identifyDeps(ctx, client, "http"), facts);
+    if (!who.ok) return refuse(res, req, await settleRefusal(ctx, client, who.refusal, { transport: "http" }));
+    const principal = who.principal;
     await auditLogin(principal, client);
     try {
       const body = await readJsonBody(req, ctx.runtime().config.gateway.limits.maxBodyBytes);

@@ -29,6 +29,7 @@ export type { PairedDeviceView, PendingRequest } from "./pairing-files.js";
 
 export const DEFAULT_PENDING_TTL_MS = 5 * 60_000;
 export const DEFAULT_MAX_PENDING = 100;
+export const DEFAULT_MAX_PENDING_PER_ADDRESS = 3;
 const MAX_PRESENTED_TOKEN = 512;
 /** Compared against when the device is unknown, so both paths do the same work. */
 const NO_DEVICE_HASH = "0".repeat(64);
@@ -39,6 +40,10 @@ export interface PairingStoreOptions {
   pendingTtlMs?: number;
   /** Most pending requests at once. Default 100. */
   maxPending?: number;
+  /** Most pending requests from one address key at once. Default 3. */
+  maxPendingPerAddress?: number;
+  /** The key a request's `remoteIp` counts under (the gateway passes its per-address limit key). Default: the address. */
+  addressKeyOf?: (remoteIp: string) => string;
 }
 
 /** What a device asking to pair tells the store: a pending request without the store's own fields. */
@@ -88,6 +93,8 @@ export class PairingStore {
   private readonly clock: Clock;
   private readonly pendingTtlMs: number;
   private readonly maxPending: number;
+  private readonly maxPendingPerAddress: number;
+  private readonly addressKeyOf: (remoteIp: string) => string;
 
   private constructor(
     private readonly dir: string,
@@ -96,8 +103,11 @@ export class PairingStore {
     this.clock = opts.clock ?? systemClock;
     this.pendingTtlMs = opts.pendingTtlMs ?? DEFAULT_PENDING_TTL_MS;
     this.maxPending = opts.maxPending ?? DEFAULT_MAX_PENDING;
-    if (!(this.pendingTtlMs > 0) || !Number.isInteger(this.maxPending) || this.maxPending < 1) {
-      throw new GatewayError("INVALID_REQUEST", "pendingTtlMs must be > 0 and maxPending a positive integer");
+    this.maxPendingPerAddress = opts.maxPendingPerAddress ?? DEFAULT_MAX_PENDING_PER_ADDRESS;
+    this.addressKeyOf = opts.addressKeyOf ?? ((ip) => ip);
+    const count = (n: number): boolean => Number.isInteger(n) && n >= 1;
+    if (!(this.pendingTtlMs > 0) || !count(this.maxPending) || !count(this.maxPendingPerAddress)) {
+      throw new GatewayError("INVALID_REQUEST", "pendingTtlMs must be > 0 and maxPending, maxPendingPerAddress positive integers");
     }
   }
 
@@ -144,10 +154,20 @@ export class PairingStore {
         const { platform: _dropped, ...rest } = existing;
         request = { ...rest, ...fields, expiresAtMs: now + this.pendingTtlMs };
       } else {
+        // One address gets a share of the queue, so a few addresses cannot fill it for everyone.
+        const key = this.addressKeyOf(fields.remoteIp);
+        const mine = [...pending.values()].filter((r) => this.addressKeyOf(r.remoteIp) === key);
+        if (mine.length >= this.maxPendingPerAddress) {
+          throw new GatewayError("RATE_LIMITED", "too many pending pairing requests from this address; try again later", {
+            retryAfterMs: Math.max(1, Math.min(...mine.map((r) => r.expiresAtMs)) - now),
+            details: { code: "PAIRING_ADDRESS_SHARE_FULL" },
+          });
+        }
         if (pending.size >= this.maxPending) {
           const oldest = Math.min(...[...pending.values()].map((r) => r.expiresAtMs));
           throw new GatewayError("RATE_LIMITED", "too many pending pairing requests; try again later", {
             retryAfterMs: Math.max(1, oldest - now),
+            details: { code: "PAIRING_QUEUE_FULL" },
           });
         }
         request = {
@@ -219,6 +239,48 @@ export class PairingStore {
       this.pending = pending;
       await this.writePending(pending).catch(() => undefined);
       return { device: toView(record), deviceToken, requestId: request.requestId };
+    });
+  }
+
+  /**
+   * Pairs a device at once, without a pending request (the gateway's automatic approval of a
+   * device that proved its key with a valid credential on loopback). Drops any pending request
+   * of the device. Returns the device token once.
+   */
+  async pair(input: PairingRequestInput, principal: string): Promise<{ device: PairedDeviceView; deviceToken: string }> {
+    const boundTo = checkText("principal", typeof principal === "string" ? principal.trim() : principal);
+    const deviceId = checkText("deviceId", input.deviceId);
+    const publicKey = checkText("publicKey", input.publicKey);
+    const raw = decodeBase64Url(publicKey);
+    if (raw === undefined || raw.length !== 32 || deviceIdFromPublicKey(raw) !== deviceId) {
+      throw new GatewayError("INVALID_REQUEST", "deviceId is not the SHA-256 of publicKey");
+    }
+    return this.exclusive(async () => {
+      const now = this.clock.now();
+      const deviceToken = randomBytes(32).toString("base64url");
+      const record: PairedRecord = {
+        deviceId,
+        publicKey,
+        principal: boundTo,
+        clientId: checkText("clientId", input.clientId),
+        clientMode: checkText("clientMode", input.clientMode),
+        ...(input.platform !== undefined ? { platform: checkText("platform", input.platform) } : {}),
+        approvedAtMs: now,
+        tokenIssuedAtMs: now,
+        tokenHash: sha256Hex(deviceToken),
+      };
+      const paired = new Map(this.paired);
+      paired.set(deviceId, record);
+      await this.writePaired(paired);
+      this.paired = paired;
+      const pending = this.liveEntries(now);
+      const stale = [...pending.values()].filter((r) => r.deviceId === deviceId);
+      if (stale.length > 0) {
+        for (const r of stale) pending.delete(r.requestId);
+        this.pending = pending;
+        await this.writePending(pending).catch(() => undefined); // best effort, as in approve
+      }
+      return { device: toView(record), deviceToken };
     });
   }
 
