@@ -121,7 +121,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     binary: cfg.gateway.tailscale.binary,
     cacheTtlMs: cfg.gateway.tailscale.cacheTtlMs,
     timeoutMs: cfg.gateway.tailscale.timeoutMs,
-    clock,
+    clock: opts.monotonic ?? monotonicClock,
   });
 
   const sessions = new Map<string, WsConnection<Session>>();
