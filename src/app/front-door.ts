@@ -6,6 +6,7 @@
  * nobody can fill the disk (and, the log failing closed, stop the gateway)
  * with requests that cost them nothing.
  */
+import type { Socket } from "node:net";
 import { GatewayError } from "../core/errors.js";
 import type { AuditInput } from "../core/audit-types.js";
 import type { Clock } from "../core/clock.js";
@@ -15,7 +16,8 @@ import { createRequestLimiter, type RequestLimiter } from "../ratelimit/request-
 import { createConnectionBudget, type Lease } from "../ratelimit/connection-budget.js";
 import { createAuthLockout } from "../ratelimit/auth-lockout.js";
 import { createPairingLimiter } from "../ratelimit/pairing-limiter.js";
-import { addressKey, isLoopback } from "../transport/net/ip.js";
+import { addressKey, isLoopback, normalizeIp } from "../transport/net/ip.js";
+import { randomTraceId } from "../audit/trace-id.js";
 import { actorFor, type ClientInfo } from "./client.js";
 import type { Logger } from "./logger.js";
 import type { Runtime } from "./runtime.js";
@@ -27,6 +29,8 @@ export class FrontDoor {
   private readonly store = new MemoryRateLimitStore({ maxKeys: 40_000 });
   private limiter: RequestLimiter;
   readonly budget;
+  readonly httpBudget;
+  private readonly httpLeases = new WeakMap<object, Lease>();
   private readonly failures;
   readonly pairing;
   /** Event key → end of the window in which it was recorded (see firstInWindow). */
@@ -38,7 +42,22 @@ export class FrontDoor {
   ) {
     const g = start.config.gateway;
     this.limiter = this.makeLimiter(start);
-    this.budget = createConnectionBudget({ maxConnections: g.rateLimit.maxConnections, maxUnauthenticatedPerIp: g.rateLimit.maxUnauthenticatedPerIp });
+    this.budget = createConnectionBudget({
+      maxConnections: g.rateLimit.maxConnections,
+      maxUnauthenticatedPerIp: g.rateLimit.maxUnauthenticatedPerIp,
+      maxUnauthenticated: g.rateLimit.maxUnauthenticated,
+      pressureTimeoutMs: g.rateLimit.unauthenticatedPressureTimeoutMs,
+      clock: d.clock,
+    });
+    // HTTP sockets, keyed by the direct peer (no request has been read yet); unauthenticated until a request authenticates.
+    this.httpBudget = createConnectionBudget({
+      maxConnections: g.limits.maxHttpConnections,
+      maxPerIp: g.limits.maxHttpConnectionsPerIp,
+      maxUnauthenticatedPerIp: g.limits.maxHttpConnectionsPerIp,
+      maxUnauthenticated: g.limits.maxUnauthenticatedHttpConnections,
+      pressureTimeoutMs: g.rateLimit.unauthenticatedPressureTimeoutMs,
+      clock: d.clock,
+    });
     this.failures = createAuthLockout({ ...g.auth.lockout, store: this.store, clock: d.clock, isLoopback });
     this.pairing = createPairingLimiter({
       maxAttempts: g.pairing.maxAttempts,
@@ -162,10 +181,52 @@ export class FrontDoor {
     return new GatewayError("FORBIDDEN", "origin not allowed", { details: { code: "ORIGIN_NOT_ALLOWED", reason: r.reason } });
   }
 
-  connection(client: ClientInfo): Lease | GatewayError {
-    const r = this.budget.acquire(FrontDoor.limitKey(client));
-    if (r.ok) return r.lease;
+  /** A WebSocket connection slot; `close` ends the connection if it is evicted under pressure. */
+  connection(client: ClientInfo, close: () => void): Lease | GatewayError {
+    const r = this.budget.acquire(FrontDoor.limitKey(client), { onEvict: close });
+    if (r.ok) {
+      if (r.evicted !== undefined) this.recordEviction(r.evicted, "ws");
+      return r.lease;
+    }
     this.recordRefusal(client, "ratelimit.exceeded", r.reason, { key: "connections", channel: "ws" });
     return new GatewayError("RATE_LIMITED", "too many connections", { retryAfterMs: 1000, details: { code: r.reason.toUpperCase() } });
+  }
+
+  /**
+   * Takes an HTTP socket slot, keyed by the direct peer; a trusted proxy's sockets are not held to the
+   * per-address share (its clients are told apart per request). False: refused, and the socket destroyed.
+   */
+  acceptHttp(socket: Socket, trustedProxy: boolean): boolean {
+    const peer = socket.remoteAddress;
+    const ip = FrontDoor.keyOf((peer === undefined ? null : normalizeIp(peer, { zone: "strip" })) ?? "unknown");
+    const r = this.httpBudget.acquire(ip, { onEvict: () => socket.destroy(), shared: trustedProxy });
+    if (!r.ok) {
+      this.recordRefusal(FrontDoor.anonymousAt(ip), "ratelimit.exceeded", r.reason, { key: "connections", channel: "http" });
+      socket.destroy();
+      return false;
+    }
+    if (r.evicted !== undefined) this.recordEviction(r.evicted, "http");
+    this.httpLeases.set(socket, r.lease);
+    socket.once("close", () => r.lease.release());
+    return true;
+  }
+
+  /** A request on this socket authenticated: it no longer counts as unauthenticated. */
+  httpAuthenticated(socket: Socket): void {
+    this.httpLeases.get(socket)?.authenticated();
+  }
+
+  /** The socket became a WebSocket: the WebSocket budget owns it from now on. */
+  releaseHttp(socket: object): void {
+    this.httpLeases.get(socket)?.release();
+  }
+
+  private static anonymousAt(ip: string): ClientInfo {
+    return { ip, proxied: false, local: false, origin: undefined, traceId: randomTraceId() };
+  }
+
+  /** An unauthenticated connection gave way to a newcomer under pressure (recorded once per address per window). */
+  private recordEviction(ip: string, channel: string): void {
+    this.recordRefusal(FrontDoor.anonymousAt(ip), "ratelimit.exceeded", "evicted_under_pressure", { key: "connections", channel });
   }
 }

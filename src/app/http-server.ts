@@ -1,5 +1,6 @@
 /** The HTTP side: `GET /health` and `POST /tools/invoke`, through the front door and the tool pipeline. */
 import http from "node:http";
+import type { Socket } from "node:net";
 import { GatewayError } from "../core/errors.js";
 import type { Principal } from "../core/principal.js";
 import { sendError, sendJson } from "../transport/http/respond.js";
@@ -47,6 +48,7 @@ export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps): h
     const who = await identifyBearer(identifyDeps(ctx, client, "http"), facts);
     if (!who.ok) return refuse(res, req, await settleRefusal(ctx, client, who.refusal, { transport: "http" }));
     const principal = who.principal;
+    ctx.front.httpAuthenticated(req.socket);
     await auditLogin(principal, client);
     try {
       const body = await readJsonBody(req, ctx.runtime().config.gateway.limits.maxBodyBytes);
@@ -112,6 +114,13 @@ export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps): h
     }
     },
   );
-  server.maxConnections = limits.maxHttpConnections;
+  // The front door's HTTP budget decides (per-address share, unauthenticated budget, eviction under pressure);
+  // Node's own cap is only a backstop above it, for the budget's sockets and the WebSocket connections.
+  const rl = ctx.runtime().config.gateway.rateLimit;
+  server.maxConnections = limits.maxHttpConnections + rl.maxConnections + 1;
+  server.on("connection", (socket: Socket) => {
+    const peer = socket.remoteAddress;
+    ctx.front.acceptHttp(socket, peer !== undefined && ctx.runtime().isTrustedProxy(peer));
+  });
   return server;
 }

@@ -163,13 +163,15 @@ export function attachWebSocket(ctx: GatewayContext, server: http.Server, method
       const refused = ctx.front.origin(client, "ws");
       if (refused) return refuseUpgrade(socket, refused);
       // A locked-out address is refused at `connect` (auth/identify.ts), where a paired device's valid proof still passes.
-      const lease = ctx.front.connection(client);
+      const lease = ctx.front.connection(client, () => socket.destroy());
       if (lease instanceof GatewayError) return refuseUpgrade(socket, lease);
       // Until the upgrade completes the slot belongs to this socket; a handshake ws refuses never calls back.
       let handedOver = false;
       socket.once("close", () => {
         if (!handedOver) lease.release();
       });
+      // The WebSocket budget owns this socket now, not the HTTP one.
+      ctx.front.releaseHttp(socket);
       wss.handleUpgrade(req, socket, head, (ws) => {
         handedOver = true;
         const c: ConnContext = { client, headers: req.headers, directPeer: req.socket.remoteAddress, lease, abort: new AbortController() };

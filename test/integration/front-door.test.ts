@@ -52,7 +52,7 @@ test("failed proofs under a paired device's public id do not lock the real devic
     const spellings: Array<(nonce: string) => Record<string, unknown>> = [
       (nonce) => attacker.sign({ nonce, id: d.id, publicKeyRaw: d.publicKeyRaw }), // d's id and key, wrong signature
       (nonce) => attacker.sign({ nonce, id: d.id }), // d's id, own key
-      (nonce) => ({ ...d.sign({ nonce: "00000000-0000-4000-8000-000000000000" }) }), // a replayed proof
+      (_nonce) => ({ ...d.sign({ nonce: "00000000-0000-4000-8000-000000000000" }) }), // a replayed proof
       (nonce) => attacker.sign({ nonce, id: d.id, publicKeyRaw: d.publicKeyRaw, token: deviceToken.slice(1) }),
       (nonce) => attacker.sign({ nonce, id: d.id, publicKeyRaw: d.publicKeyRaw }),
       (nonce) => attacker.sign({ nonce, id: d.id, publicKeyRaw: d.publicKeyRaw }),
@@ -101,7 +101,7 @@ test("a pairing flood from a few addresses takes only their share of the queue; 
     await admin.request("device.pair.approve", { requestId: asked.error?.details?.requestId, principal: "phone@company.com" });
 
     // Two flooding addresses (an IPv4 address, an IPv6 /64 rotating its low bits), 8 fresh devices each.
-    const floods = [(i: number) => "203.0.113.66", (i: number) => `2001:db8:1:2::${(i + 1).toString(16)}`];
+    const floods = [(_i: number) => "203.0.113.66", (i: number) => `2001:db8:1:2::${(i + 1).toString(16)}`];
     for (const addr of floods) {
       const codes: string[] = [];
       for (let i = 0; i < 8; i++) {
