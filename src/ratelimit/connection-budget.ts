@@ -24,7 +24,7 @@
  * released and its `onEvict` called (the caller closes the socket).
  */
 import type { Clock } from "../core/clock.js";
-import { systemClock } from "../core/clock.js";
+import { monotonicClock } from "../core/clock.js";
 import { positiveInt } from "./options.js";
 
 export interface ConnectionBudgetOptions {
@@ -82,7 +82,7 @@ export function createConnectionBudget(opts: ConnectionBudgetOptions = {}): Conn
   const maxPerIp = positiveInt("maxPerIp", opts.maxPerIp ?? maxConnections);
   const maxUnauth = Math.min(maxConnections, positiveInt("maxUnauthenticated", opts.maxUnauthenticated ?? maxConnections));
   const pressureMs = positiveInt("pressureTimeoutMs", opts.pressureTimeoutMs ?? DEFAULT_CONNECTION_LIMITS.pressureTimeoutMs);
-  const clock = opts.clock ?? systemClock;
+  const clock = opts.clock ?? monotonicClock;
   let total = 0;
   const perIp = new Map<string, number>();
   const unauthPerIp = new Map<string, number>();
