@@ -79,7 +79,9 @@ async function main(): Promise<void> {
       gateway: {
         port: 0,
         auth: { mode: "token", token: "${BENCH_TOKEN}" },
-        rateLimit: { enabled: false, maxConnections: 10_000, maxUnauthenticatedPerIp: 10_000 },
+        rateLimit: { enabled: false, maxConnections: 10_000, maxUnauthenticatedPerIp: 10_000, maxUnauthenticated: 10_000 },
+        // The load client is one address opening many sockets at once: no per-address share in the bench.
+        limits: { maxHttpConnections: 10_000, maxHttpConnectionsPerIp: 10_000, maxUnauthenticatedHttpConnections: 10_000 },
       },
       rbac: { enabled: true, defaultRole: "viewer" },
     }),

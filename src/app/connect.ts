@@ -1,46 +1,16 @@
 /**
- * The WebSocket `connect` handshake: protocol negotiation, credentials, and
- * device identity (DESIGN.md steps 2-4). Returns who the connection acts as,
- * or throws a GatewayError whose `details.code` says why.
+ * Wiring for "who is this client" (src/auth/identify.ts decides): the facts and
+ * hooks a transport hands to identify, and how a refusal is recorded — a failure
+ * every time (and toward the lockout), a throttled refusal once per window.
  */
 import { GatewayError } from "../core/errors.js";
-import type { Principal } from "../core/principal.js";
 import type { ConnectParams } from "../protocol/frames.js";
 import { PROTOCOL_MAX, PROTOCOL_MIN } from "../protocol/frames.js";
-import { verifyDeviceProof } from "../auth/device-identity.js";
-import { isSamePublicKey, type PendingRequest } from "../auth/pairing-store.js";
-import { authError, authenticateTailscale, findDeviceByToken, matchSecret, type AuthDeps } from "./authenticate.js";
+import type { ClientFacts, IdentifyDeps } from "../auth/identify.js";
+import { refusalError, type Refusal } from "../auth/refusals.js";
 import type { ClientInfo } from "./client.js";
+import type { GatewayContext } from "./context.js";
 import { FrontDoor } from "./front-door.js";
-
-export interface ConnectOutcome {
-  protocol: number;
-  principal: Principal;
-  /** A freshly issued device token, delivered once in hello-ok. */
-  deviceToken?: string;
-}
-
-export interface ConnectDeps extends AuthDeps {
-  now(): number;
-  /** Called when an unpaired device asks to pair (after the store recorded it). */
-  onPairingRequested(req: PendingRequest, client: ClientInfo): Promise<void>;
-  /** Refuses to record a pairing request the audit log could not record. */
-  beforePairingRequest?: () => void;
-  /** Pairing attempt limits per channel and client address. */
-  pairingGate: {
-    check(key: { channel: string; ip: string }): Promise<{ ok: true } | { ok: false; retryAfterMs: number; reason: string }>;
-    peek(key: { channel: string; ip: string }): Promise<{ ok: true } | { ok: false; retryAfterMs: number; reason: string }>;
-    recordFailure(key: { channel: string; ip: string }): Promise<void>;
-    recordSuccess(key: { channel: string; ip: string }): Promise<void>;
-  };
-}
-
-function rateLimited(retryAfterMs: number, reason: string): GatewayError {
-  return new GatewayError("RATE_LIMITED", "too many pairing attempts; try again later", {
-    retryAfterMs,
-    details: { code: "AUTH_RATE_LIMITED", reason },
-  });
-}
 
 export function negotiateProtocol(p: ConnectParams): number {
   const hi = Math.min(p.maxProtocol, PROTOCOL_MAX);
@@ -52,91 +22,70 @@ export function negotiateProtocol(p: ConnectParams): number {
   return hi;
 }
 
-export async function authenticateConnect(
-  deps: ConnectDeps,
-  params: ConnectParams,
-  ctx: { nonce: string; client: ClientInfo; headers: Record<string, string | string[] | undefined>; directPeer: string | undefined },
-): Promise<ConnectOutcome> {
-  const protocol = negotiateProtocol(params);
-  const runtime = deps.runtime();
-  const mode = runtime.config.gateway.auth.mode;
-  const presented = { token: params.auth?.token || undefined, password: params.auth?.password || undefined };
+export async function clientFacts(
+  ctx: GatewayContext,
+  client: ClientInfo,
+  headers: Record<string, string | string[] | undefined>,
+  directPeer: string | undefined,
+): Promise<ClientFacts> {
+  return {
+    ip: client.ip,
+    limitKey: FrontDoor.limitKey(client),
+    local: client.local,
+    browser: client.origin !== undefined,
+    headers,
+    directPeer,
+    lockedOut: await ctx.front.lockout(client),
+  };
+}
 
-  if (params.device !== undefined && params.device !== null) {
-    const claimed = (params.device as { id?: unknown }).id;
-    const key = { channel: `device:${typeof claimed === "string" ? claimed.slice(0, 64) : "invalid"}`, ip: FrontDoor.limitKey(ctx.client) };
-    // Failures back off (per device channel and per address); a paired device proving its key is never held back.
-    const gate = await deps.pairingGate.peek(key);
-    const proof = verifyDeviceProof({
-      device: params.device,
-      expectedNonce: ctx.nonce,
-      clientId: params.client.id,
-      clientMode: params.client.mode,
-      role: params.role,
-      scopes: params.scopes,
-      token: params.auth?.token,
-      now: deps.now(),
-    });
-    const refuse = async (code: string, message: string): Promise<never> => {
-      await deps.pairingGate.recordFailure(key);
-      if (!gate.ok) throw rateLimited(gate.retryAfterMs, gate.reason);
-      throw authError(code, message);
-    };
-    if (!proof.ok) return refuse(proof.code, proof.message);
-    const paired = deps.pairing.getPaired(proof.deviceId);
-    if (paired) {
-      if (!isSamePublicKey(paired.publicKey, proof.publicKey)) return refuse("DEVICE_PUBLIC_KEY_MISMATCH", "device public key does not match the paired key");
-      // The signature proves the key. A presented token must be this device's token or a valid gateway credential.
-      let deviceToken: string | undefined;
-      if (presented.token && deps.pairing.verifyDeviceToken(proof.deviceId, presented.token)) {
-        deviceToken = undefined;
-      } else if (presented.token && !matchSecret(runtime, presented)) {
-        return refuse("DEVICE_TOKEN_MISMATCH", "device token is not valid for this device (revoked or rotated?)");
-      } else {
-        deviceToken = (await deps.pairing.rotate(proof.deviceId)).deviceToken;
-      }
-      await deps.pairingGate.recordSuccess(key);
-      return { protocol, principal: { id: paired.principal, method: "device-token", deviceId: proof.deviceId }, ...(deviceToken ? { deviceToken } : {}) };
-    }
-    // Not paired: this is a pairing attempt, counted against the limit.
-    const attempt = await deps.pairingGate.check(key);
-    if (!attempt.ok) throw rateLimited(attempt.retryAfterMs, attempt.reason);
-    // A presented credential must still be valid; then a pairing request is recorded.
-    if (presented.token || presented.password) {
-      if (!matchSecret(runtime, presented) && !(presented.token && findDeviceByToken(deps.pairing, presented.token)))
-        return refuse("AUTH_TOKEN_MISMATCH", "invalid credentials");
-    }
-    deps.beforePairingRequest?.();
-    // Waiting for approval is not a failure (no backoff).
-    const req = await deps.pairing.requestPairing({
-      deviceId: proof.deviceId,
-      publicKey: proof.publicKey,
-      clientId: params.client.id,
-      clientMode: params.client.mode,
-      ...(params.client.platform ? { platform: params.client.platform } : {}),
-      remoteIp: ctx.client.ip,
-    });
-    await deps.onPairingRequested(req, ctx.client);
-    throw new GatewayError("NOT_PAIRED", "pairing required", {
-      details: { code: "PAIRING_REQUIRED", requestId: req.requestId, deviceId: proof.deviceId, expiresAtMs: req.expiresAtMs },
-    });
-  }
+export function identifyDeps(ctx: GatewayContext, client: ClientInfo, transport: string): IdentifyDeps {
+  const runtime = ctx.runtime();
+  const a = runtime.config.gateway.auth;
+  return {
+    auth: { mode: a.mode, allowTailscale: a.allowTailscale, principal: a.principal, autoApproveLoopback: runtime.config.gateway.pairing.autoApproveLoopback },
+    credentials: runtime.credentials,
+    pairing: ctx.pairing,
+    tailscale: ctx.tailscale,
+    now: () => ctx.clock.now(),
+    gate: ctx.front.pairing,
+    beforePairingChange: () => {
+      if (ctx.audit.failed) throw new GatewayError("UNAVAILABLE", "audit log cannot be written");
+    },
+    onPairingRequested: async (req) => {
+      await ctx.audit.append({
+        type: "pairing.request",
+        actor: { type: "device", id: req.deviceId, remoteIp: client.ip },
+        outcome: "pending",
+        traceId: client.traceId,
+        metadata: { deviceId: req.deviceId, requestId: req.requestId, clientId: req.clientId, platform: req.platform },
+      });
+      ctx.broadcast("device.pair.requested", req, (s) => ctx.holds(s, "admin"));
+    },
+    beforeAutoApprove: async (deviceId, principal) => {
+      await ctx.audit.append({
+        type: "pairing.approve",
+        actor: { type: "user", id: principal.id, remoteIp: client.ip },
+        outcome: "success",
+        traceId: client.traceId,
+        metadata: {
+          deviceId,
+          boundPrincipal: principal.id,
+          automatic: true,
+          reason: "loopback_credential",
+          why: `the device proved its key and presented a valid ${principal.method} of ${principal.id} on a direct loopback connection without Origin (gateway.pairing.autoApproveLoopback)`,
+          method: principal.method,
+          transport,
+        },
+      });
+    },
+  };
+}
 
-  if (mode === "none") {
-    // Without authentication only a direct loopback client is let in, never one a proxy forwarded.
-    if (!ctx.client.local) throw authError("AUTH_NONE_LOCAL_ONLY", 'gateway.auth.mode "none" admits only direct loopback clients');
-    return { protocol, principal: { id: runtime.config.gateway.auth.principal, method: "none" } };
-  }
-  // Tailscale identity: the mode itself, or `allowTailscale` beside token/password auth.
-  if ((mode === "tailscale" || runtime.config.gateway.auth.allowTailscale) && !presented.token && !presented.password)
-    return { protocol, principal: await authenticateTailscale(deps, ctx.headers, ctx.directPeer) };
-  if (!presented.token && !presented.password)
-    throw authError(mode === "password" ? "AUTH_PASSWORD_MISSING" : "AUTH_TOKEN_MISSING", "credentials required");
-  const p = matchSecret(runtime, presented);
-  if (p) return { protocol, principal: p };
-  if (presented.token) {
-    const device = findDeviceByToken(deps.pairing, presented.token);
-    if (device) return { protocol, principal: { id: device.principal, method: "device-token", deviceId: device.deviceId } };
-  }
-  throw authError(presented.password && !presented.token ? "AUTH_PASSWORD_MISMATCH" : "AUTH_TOKEN_MISMATCH", "invalid credentials");
+/** Records a refusal as its kind says and returns the error to answer with. */
+export async function settleRefusal(ctx: GatewayContext, client: ClientInfo, r: Refusal, metadata: Record<string, unknown>): Promise<GatewayError> {
+  const who = { ...(r.claimedDeviceId ? { claimedDeviceId: r.claimedDeviceId } : {}), ...(r.deviceId ? { deviceId: r.deviceId } : {}) };
+  if (r.kind === "failure") await ctx.front.authFailure(client, r.reason, { ...metadata, ...who });
+  else if (r.kind === "throttled") ctx.front.recordRefusal(client, "auth.failure", r.reason, { ...metadata, ...who });
+  return refusalError(r);
 }

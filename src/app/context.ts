@@ -4,7 +4,7 @@ import type { AuditLog } from "../audit/audit-log.js";
 import type { PairingStore } from "../auth/pairing-store.js";
 import type { ApprovalManager } from "../approvals/approval-manager.js";
 import type { WsConnection } from "../transport/ws/connection.js";
-import type { TailscaleVerifier } from "./authenticate.js";
+import type { TailscaleVerifier } from "../auth/tailscale.js";
 import type { FrontDoor } from "./front-door.js";
 import type { Logger } from "./logger.js";
 import type { ProxyNotice } from "./proxy-notice.js";

@@ -6,6 +6,7 @@
  * nobody can fill the disk (and, the log failing closed, stop the gateway)
  * with requests that cost them nothing.
  */
+import type { Socket } from "node:net";
 import { GatewayError } from "../core/errors.js";
 import type { AuditInput } from "../core/audit-types.js";
 import type { Clock } from "../core/clock.js";
@@ -15,7 +16,8 @@ import { createRequestLimiter, type RequestLimiter } from "../ratelimit/request-
 import { createConnectionBudget, type Lease } from "../ratelimit/connection-budget.js";
 import { createAuthLockout } from "../ratelimit/auth-lockout.js";
 import { createPairingLimiter } from "../ratelimit/pairing-limiter.js";
-import { addressKey, isLoopback } from "../transport/net/ip.js";
+import { addressKey, isLoopback, normalizeIp } from "../transport/net/ip.js";
+import { randomTraceId } from "../audit/trace-id.js";
 import { actorFor, type ClientInfo } from "./client.js";
 import type { Logger } from "./logger.js";
 import type { Runtime } from "./runtime.js";
@@ -27,7 +29,9 @@ export class FrontDoor {
   private readonly store = new MemoryRateLimitStore({ maxKeys: 40_000 });
   private limiter: RequestLimiter;
   readonly budget;
-  readonly lockout;
+  readonly httpBudget;
+  private readonly httpLeases = new WeakMap<object, Lease>();
+  private readonly failures;
   readonly pairing;
   /** Event key → end of the window in which it was recorded (see firstInWindow). */
   private readonly recorded = new Map<string, number>();
@@ -38,8 +42,23 @@ export class FrontDoor {
   ) {
     const g = start.config.gateway;
     this.limiter = this.makeLimiter(start);
-    this.budget = createConnectionBudget({ maxConnections: g.rateLimit.maxConnections, maxUnauthenticatedPerIp: g.rateLimit.maxUnauthenticatedPerIp });
-    this.lockout = createAuthLockout({ ...g.auth.lockout, store: this.store, clock: d.clock, isLoopback });
+    this.budget = createConnectionBudget({
+      maxConnections: g.rateLimit.maxConnections,
+      maxUnauthenticatedPerIp: g.rateLimit.maxUnauthenticatedPerIp,
+      maxUnauthenticated: g.rateLimit.maxUnauthenticated,
+      pressureTimeoutMs: g.rateLimit.unauthenticatedPressureTimeoutMs,
+      clock: d.clock,
+    });
+    // HTTP sockets, keyed by the direct peer (no request has been read yet); unauthenticated until a request authenticates.
+    this.httpBudget = createConnectionBudget({
+      maxConnections: g.limits.maxHttpConnections,
+      maxPerIp: g.limits.maxHttpConnectionsPerIp,
+      maxUnauthenticatedPerIp: g.limits.maxHttpConnectionsPerIp,
+      maxUnauthenticated: g.limits.maxUnauthenticatedHttpConnections,
+      pressureTimeoutMs: g.rateLimit.unauthenticatedPressureTimeoutMs,
+      clock: d.clock,
+    });
+    this.failures = createAuthLockout({ ...g.auth.lockout, store: this.store, clock: d.clock, isLoopback });
     this.pairing = createPairingLimiter({
       maxAttempts: g.pairing.maxAttempts,
       windowMs: g.pairing.windowMs,
@@ -61,8 +80,12 @@ export class FrontDoor {
 
   /** The key per-address limits count under: an IPv6 client by its /64, loopback as itself. */
   static limitKey(client: ClientInfo): string {
-    if (client.ip === "unknown" || isLoopback(client.ip)) return client.ip;
-    return addressKey(client.ip);
+    return FrontDoor.keyOf(client.ip);
+  }
+
+  static keyOf(ip: string): string {
+    if (ip === "unknown" || isLoopback(ip)) return ip;
+    return addressKey(ip);
   }
 
   /** Loopback is exempt from lockout only for clients that are not browsers (a web page reaches loopback too). */
@@ -122,19 +145,18 @@ export class FrontDoor {
     return new GatewayError("RATE_LIMITED", "rate limit exceeded", { retryAfterMs: d.retryAfterMs });
   }
 
-  async lockedOut(client: ClientInfo, transport: string): Promise<GatewayError | undefined> {
-    const c = await this.lockout.check(FrontDoor.limitKey(client), { exemptLoopback: FrontDoor.exempt(client) });
-    if (c.ok) return undefined;
-    this.recordRefusal(client, "auth.failure", "AUTH_RATE_LIMITED", { transport });
-    return new GatewayError("RATE_LIMITED", "too many failed authentication attempts; try again later", {
-      retryAfterMs: c.retryAfterMs,
-      details: { code: "AUTH_RATE_LIMITED" },
-    });
+  /** The address's lockout after failed authentication, if one is in force (identify decides what it holds back). */
+  async lockout(client: ClientInfo): Promise<{ retryAfterMs: number } | undefined> {
+    const c = await this.failures.check(FrontDoor.limitKey(client), { exemptLoopback: FrontDoor.exempt(client) });
+    return c.ok ? undefined : { retryAfterMs: c.retryAfterMs };
   }
 
-  /** A failed authentication: counted toward the lockout, and audited (every time: it names who was tried). */
-  async authFailure(client: ClientInfo, err: GatewayError, metadata: Record<string, unknown>, actorId = "anonymous"): Promise<void> {
-    const outcome = await this.lockout.recordFailure(FrontDoor.limitKey(client), { exemptLoopback: FrontDoor.exempt(client) });
+  /**
+   * A failed authentication: counted toward the lockout, and audited every time. The actor is
+   * anonymous: an identity the client claimed but did not prove goes in metadata (`claimedDeviceId`).
+   */
+  async authFailure(client: ClientInfo, reason: string, metadata: Record<string, unknown>): Promise<void> {
+    const outcome = await this.failures.recordFailure(FrontDoor.limitKey(client), { exemptLoopback: FrontDoor.exempt(client) });
     if (outcome.justLockedOut)
       this.record({
         type: "ratelimit.exceeded",
@@ -145,10 +167,10 @@ export class FrontDoor {
       });
     await this.d.audit.append({
       type: "auth.failure",
-      actor: { type: metadata.deviceId ? "device" : "anonymous", id: actorId, remoteIp: client.ip },
+      actor: actorFor(undefined, client),
       outcome: "failure",
       traceId: client.traceId,
-      metadata: { reason: String(err.details?.code ?? err.code), ...metadata },
+      metadata: { reason, ...metadata },
     });
   }
 
@@ -159,10 +181,52 @@ export class FrontDoor {
     return new GatewayError("FORBIDDEN", "origin not allowed", { details: { code: "ORIGIN_NOT_ALLOWED", reason: r.reason } });
   }
 
-  connection(client: ClientInfo): Lease | GatewayError {
-    const r = this.budget.acquire(FrontDoor.limitKey(client));
-    if (r.ok) return r.lease;
+  /** A WebSocket connection slot; `close` ends the connection if it is evicted under pressure. */
+  connection(client: ClientInfo, close: () => void): Lease | GatewayError {
+    const r = this.budget.acquire(FrontDoor.limitKey(client), { onEvict: close });
+    if (r.ok) {
+      if (r.evicted !== undefined) this.recordEviction(r.evicted, "ws");
+      return r.lease;
+    }
     this.recordRefusal(client, "ratelimit.exceeded", r.reason, { key: "connections", channel: "ws" });
     return new GatewayError("RATE_LIMITED", "too many connections", { retryAfterMs: 1000, details: { code: r.reason.toUpperCase() } });
+  }
+
+  /**
+   * Takes an HTTP socket slot, keyed by the direct peer; a trusted proxy's sockets are not held to the
+   * per-address share (its clients are told apart per request). False: refused, and the socket destroyed.
+   */
+  acceptHttp(socket: Socket, trustedProxy: boolean): boolean {
+    const peer = socket.remoteAddress;
+    const ip = FrontDoor.keyOf((peer === undefined ? null : normalizeIp(peer, { zone: "strip" })) ?? "unknown");
+    const r = this.httpBudget.acquire(ip, { onEvict: () => socket.destroy(), shared: trustedProxy });
+    if (!r.ok) {
+      this.recordRefusal(FrontDoor.anonymousAt(ip), "ratelimit.exceeded", r.reason, { key: "connections", channel: "http" });
+      socket.destroy();
+      return false;
+    }
+    if (r.evicted !== undefined) this.recordEviction(r.evicted, "http");
+    this.httpLeases.set(socket, r.lease);
+    socket.once("close", () => r.lease.release());
+    return true;
+  }
+
+  /** A request on this socket authenticated: it no longer counts as unauthenticated. */
+  httpAuthenticated(socket: Socket): void {
+    this.httpLeases.get(socket)?.authenticated();
+  }
+
+  /** The socket became a WebSocket: the WebSocket budget owns it from now on. */
+  releaseHttp(socket: object): void {
+    this.httpLeases.get(socket)?.release();
+  }
+
+  private static anonymousAt(ip: string): ClientInfo {
+    return { ip, proxied: false, local: false, origin: undefined, traceId: randomTraceId() };
+  }
+
+  /** An unauthenticated connection gave way to a newcomer under pressure (recorded once per address per window). */
+  private recordEviction(ip: string, channel: string): void {
+    this.recordRefusal(FrontDoor.anonymousAt(ip), "ratelimit.exceeded", "evicted_under_pressure", { key: "connections", channel });
   }
 }

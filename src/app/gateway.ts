@@ -6,7 +6,7 @@ import fs from "node:fs";
 import fsp from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
-import { systemClock, type Clock } from "../core/clock.js";
+import { monotonicClock, systemClock, type Clock } from "../core/clock.js";
 import { auditPathFor, ConfigError, loadConfigFile, type ConfigIssue } from "../config/index.js";
 import { ensureGatewayToken, readGatewayToken, credentialsDir, GATEWAY_TOKEN_FILE } from "../auth/credentials.js";
 import { ensurePrivateDir } from "../store/atomic-file.js";
@@ -37,6 +37,8 @@ export interface GatewayOptions {
   env?: NodeJS.ProcessEnv;
   logger: Logger;
   clock?: Clock;
+  /** The clock of rate windows, backoffs and lockouts (default: monotonic). */
+  monotonic?: Clock;
   /** Watch the config and credential files for changes (default true). */
   watch?: boolean;
 }
@@ -109,12 +111,18 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const auditPath = auditPathFor(opts.stateDir, cfg.gateway.audit.path);
   const audit = await openAuditLog({ path: auditPath, enabled: cfg.gateway.audit.enabled, retentionDays: cfg.gateway.audit.retentionDays, clock });
   for (const agent of runtime.agents.values()) await fsp.mkdir(agent.workspace, { recursive: true, mode: 0o700 });
-  const pairing = await PairingStore.open(path.join(opts.stateDir, "devices"), { clock, pendingTtlMs: cfg.gateway.pairing.pendingTtlMs });
+  const pairing = await PairingStore.open(path.join(opts.stateDir, "devices"), {
+    clock,
+    pendingTtlMs: cfg.gateway.pairing.pendingTtlMs,
+    maxPending: cfg.gateway.pairing.maxPending,
+    maxPendingPerAddress: cfg.gateway.pairing.maxPendingPerIp,
+    addressKeyOf: FrontDoor.keyOf,
+  });
   const tailscale = createTailscaleVerifier({
     binary: cfg.gateway.tailscale.binary,
     cacheTtlMs: cfg.gateway.tailscale.cacheTtlMs,
     timeoutMs: cfg.gateway.tailscale.timeoutMs,
-    clock,
+    clock: opts.monotonic ?? monotonicClock,
   });
 
   const sessions = new Map<string, WsConnection<Session>>();
@@ -145,7 +153,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     return approvals;
   };
 
-  const front = new FrontDoor({ runtime: getRuntime, audit, clock, log }, runtime);
+  // Limits, windows and lockouts run on the monotonic clock: a wall-clock step neither extends nor ends them.
+  const front = new FrontDoor({ runtime: getRuntime, audit, clock: opts.monotonic ?? monotonicClock, log }, runtime);
   const ctx: GatewayContext = {
     clock,
     log,

@@ -1,12 +1,14 @@
 /** The HTTP side: `GET /health` and `POST /tools/invoke`, through the front door and the tool pipeline. */
 import http from "node:http";
+import type { Socket } from "node:net";
 import { GatewayError } from "../core/errors.js";
 import type { Principal } from "../core/principal.js";
 import { sendError, sendJson } from "../transport/http/respond.js";
 import { readJsonBody } from "../transport/http/body.js";
 import { toolInvokeParams } from "../protocol/methods.js";
 import { clientInfoFrom, type ClientInfo } from "./client.js";
-import { authenticateHttp } from "./authenticate.js";
+import { identifyBearer } from "../auth/identify.js";
+import { clientFacts, identifyDeps, settleRefusal } from "./connect.js";
 import { invokeTool, type PipelineDeps } from "./tool-pipeline.js";
 import { auditRejection } from "./rejections.js";
 import type { GatewayContext } from "./context.js";
@@ -42,21 +44,11 @@ export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps): h
   const invoke = async (req: http.IncomingMessage, res: http.ServerResponse, client: ClientInfo): Promise<void> => {
     const limited = await ctx.front.rateLimit(client, "http");
     if (limited) return refuse(res, req, limited);
-    const locked = await ctx.front.lockedOut(client, "http");
-    if (locked) return refuse(res, req, locked);
-    let principal: Principal;
-    try {
-      principal = await authenticateHttp(
-        { runtime: ctx.runtime, pairing: ctx.pairing, tailscale: ctx.tailscale },
-        req.headers,
-        req.socket.remoteAddress,
-        client,
-      );
-    } catch (e) {
-      if (!(e instanceof GatewayError)) throw e;
-      await ctx.front.authFailure(client, e, { transport: "http" });
-      return refuse(res, req, e);
-    }
+    const facts = await clientFacts(ctx, client, req.headers, req.socket.remoteAddress);
+    const who = await identifyBearer(identifyDeps(ctx, client, "http"), facts);
+    if (!who.ok) return refuse(res, req, await settleRefusal(ctx, client, who.refusal, { transport: "http" }));
+    const principal = who.principal;
+    ctx.front.httpAuthenticated(req.socket);
     await auditLogin(principal, client);
     try {
       const body = await readJsonBody(req, ctx.runtime().config.gateway.limits.maxBodyBytes);
@@ -123,6 +115,13 @@ export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps): h
     }
     },
   );
-  server.maxConnections = limits.maxHttpConnections;
+  // The front door's HTTP budget decides (per-address share, unauthenticated budget, eviction under pressure);
+  // Node's own cap is only a backstop above it, for the budget's sockets and the WebSocket connections.
+  const rl = ctx.runtime().config.gateway.rateLimit;
+  server.maxConnections = limits.maxHttpConnections + rl.maxConnections + 1;
+  server.on("connection", (socket: Socket) => {
+    const peer = socket.remoteAddress;
+    ctx.front.acceptHttp(socket, peer !== undefined && ctx.runtime().isTrustedProxy(peer));
+  });
   return server;
 }

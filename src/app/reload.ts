@@ -12,7 +12,7 @@ import type { Runtime } from "./runtime.js";
 
 /** Read once at start: a change is recorded in config.change's restartRequired and applies on restart. */
 export const RESTART_REQUIRED =
-  /^gateway\.(port|bind|audit\.|limits\.(maxPayload|requestTimeoutMs|maxHttpConnections)|auth\.lockout\.|rateLimit\.(maxConnections|maxUnauthenticatedPerIp)|pairing\.|tailscale\.)/;
+  /^gateway\.(port|bind|audit\.|limits\.(maxPayload|requestTimeoutMs|maxHttpConnections|maxUnauthenticatedHttpConnections)|auth\.lockout\.|rateLimit\.(maxConnections|maxUnauthenticated|unauthenticatedPressureTimeoutMs)|pairing\.(?!autoApproveLoopback)|tailscale\.)/;
 
 export const isLoopbackHost = (h: string): boolean => h === "localhost" || isLoopback(h);
 

@@ -7,7 +7,8 @@ import { WsConnection, type WsHandlers } from "../transport/ws/connection.js";
 import { connectParams } from "../protocol/frames.js";
 import type { Lease } from "../ratelimit/connection-budget.js";
 import { actorFor, clientInfoFrom, type ClientInfo } from "./client.js";
-import { authenticateConnect, type ConnectOutcome } from "./connect.js";
+import { identifyConnect } from "../auth/identify.js";
+import { clientFacts, identifyDeps, negotiateProtocol, settleRefusal } from "./connect.js";
 import { dispatch, FEATURES, type MethodDeps } from "./methods.js";
 import { auditRejection } from "./rejections.js";
 import type { GatewayContext } from "./context.js";
@@ -45,57 +46,23 @@ export function attachWebSocket(ctx: GatewayContext, server: http.Server, method
       const err = new GatewayError("INVALID_REQUEST", "invalid connect params", {
         details: { code: "INVALID_CONNECT", issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) },
       });
-      await ctx.front.authFailure(client, err, { transport: "ws", connId: conn.id });
+      await ctx.front.authFailure(client, "INVALID_CONNECT", { transport: "ws", connId: conn.id });
       throw err;
     }
     const params = parsed.data;
-    const locked = await ctx.front.lockedOut(client, "ws");
-    if (locked) throw locked;
+    let protocol: number;
+    try {
+      protocol = negotiateProtocol(params);
+    } catch (e) {
+      await ctx.front.authFailure(client, "PROTOCOL_UNSUPPORTED", { transport: "ws", connId: conn.id, clientId: params.client.id });
+      throw e;
+    }
     const limited = await ctx.front.rateLimit(client, "ws");
     if (limited) throw limited;
-    const claimed = (params.device as { id?: unknown } | undefined)?.id;
-    const deviceId = typeof claimed === "string" ? claimed.slice(0, 64) : undefined;
-    let outcome: ConnectOutcome;
-    try {
-      outcome = await authenticateConnect(
-        {
-          runtime: ctx.runtime,
-          pairing: ctx.pairing,
-          tailscale: ctx.tailscale,
-          now: () => ctx.clock.now(),
-          pairingGate: {
-            check: (k) => ctx.front.pairing.check(k),
-            peek: (k) => ctx.front.pairing.peek(k),
-            recordFailure: async (k) => {
-              await ctx.front.pairing.recordFailure(k);
-            },
-            recordSuccess: (k) => ctx.front.pairing.recordSuccess(k),
-          },
-          beforePairingRequest: () => {
-            if (ctx.audit.failed) throw new GatewayError("UNAVAILABLE", "audit log cannot be written");
-          },
-          onPairingRequested: async (req) => {
-            await ctx.audit.append({
-              type: "pairing.request",
-              actor: { type: "device", id: req.deviceId, remoteIp: client.ip },
-              outcome: "pending",
-              traceId: client.traceId,
-              metadata: { deviceId: req.deviceId, requestId: req.requestId, clientId: req.clientId, platform: req.platform },
-            });
-            ctx.broadcast("device.pair.requested", req, (s) => ctx.holds(s, "admin"));
-          },
-        },
-        params,
-        { nonce: conn.nonce, client, headers: c.headers, directPeer: c.directPeer },
-      );
-    } catch (e) {
-      const err = e instanceof GatewayError ? e : new GatewayError("INTERNAL", "authentication failed");
-      if (err.code === "RATE_LIMITED")
-        ctx.front.recordRefusal(client, "auth.failure", String(err.details?.code ?? err.code), { transport: "ws", ...(deviceId ? { deviceId } : {}) });
-      else if (err.code !== "NOT_PAIRED" && err.code !== "UNAVAILABLE")
-        await ctx.front.authFailure(client, err, { transport: "ws", clientId: params.client.id, ...(deviceId ? { deviceId } : {}) }, deviceId ?? "anonymous");
-      throw err;
-    }
+    // Who is this client: the decision and every reason for a refusal live in auth/identify.ts.
+    const facts = await clientFacts(ctx, client, c.headers, c.directPeer);
+    const outcome = await identifyConnect(identifyDeps(ctx, client, "ws"), params, conn.nonce, facts);
+    if (!outcome.ok) throw await settleRefusal(ctx, client, outcome.refusal, { transport: "ws", connId: conn.id, clientId: params.client.id });
     const runtime = ctx.runtime();
     const principal = outcome.principal;
     const grant = runtime.policy.grantScopes(principal.id, params.scopes);
@@ -110,7 +77,7 @@ export function attachWebSocket(ctx: GatewayContext, server: http.Server, method
         transport: "ws",
         connId: conn.id,
         clientId: params.client.id,
-        protocol: outcome.protocol,
+        protocol,
         ...(principal.deviceId ? { deviceId: principal.deviceId } : {}),
         scopes: grant.granted,
       },
@@ -131,7 +98,7 @@ export function attachWebSocket(ctx: GatewayContext, server: http.Server, method
     const limits = runtime.config.gateway.limits;
     const hello = {
       type: "hello-ok",
-      protocol: outcome.protocol,
+      protocol,
       server: { version: VERSION, connId: conn.id },
       features: FEATURES,
       snapshot: { uptimeMs: ctx.clock.now() - ctx.startedAtMs, agents: [...runtime.agents.keys()] },
@@ -196,18 +163,16 @@ export function attachWebSocket(ctx: GatewayContext, server: http.Server, method
       if (ctx.state.closing) return refuseUpgrade(socket, new GatewayError("UNAVAILABLE", "gateway is shutting down"));
       const refused = ctx.front.origin(client, "ws");
       if (refused) return refuseUpgrade(socket, refused);
-      const locked = await ctx.front.lockedOut(client, "ws");
-      if (locked) return refuseUpgrade(socket, locked);
-      // The socket may have gone, or shutdown begun, while we awaited: take no connection slot then.
-      if (socket.destroyed) return;
-      if (ctx.state.closing) return refuseUpgrade(socket, new GatewayError("UNAVAILABLE", "gateway is shutting down"));
-      const lease = ctx.front.connection(client);
+      // A locked-out address is refused at `connect` (auth/identify.ts), where a paired device's valid proof still passes.
+      const lease = ctx.front.connection(client, () => socket.destroy());
       if (lease instanceof GatewayError) return refuseUpgrade(socket, lease);
       // Until the upgrade completes the slot belongs to this socket; a handshake ws refuses never calls back.
       let handedOver = false;
       socket.once("close", () => {
         if (!handedOver) lease.release();
       });
+      // The WebSocket budget owns this socket now, not the HTTP one.
+      ctx.front.releaseHttp(socket);
       wss.handleUpgrade(req, socket, head, (ws) => {
         handedOver = true;
         const c: ConnContext = { client, headers: req.headers, directPeer: req.socket.remoteAddress, lease, abort: new AbortController() };

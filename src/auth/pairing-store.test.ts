@@ -242,6 +242,31 @@ describe("PairingStore", () => {
     await assert.rejects(PairingStore.open(dir), isCode("INTERNAL"));
   });
 
+  it("gives each address key a share of the queue: a flood from a few addresses leaves room for others", async () => {
+    const clock = new FakeClock();
+    const keyOf = (ip: string): string => ip.split(".").slice(0, 3).join(".");
+    const store = await PairingStore.open(await tempDir(), { clock, maxPending: 4, maxPendingPerAddress: 2, addressKeyOf: keyOf });
+    const first = newDevice("203.0.113.1");
+    await store.requestPairing(first);
+    await store.requestPairing(newDevice("203.0.113.2")); // the same key (/24 here)
+    await assert.rejects(
+      async () => store.requestPairing(newDevice("203.0.113.3")),
+      (e: unknown) => e instanceof GatewayError && e.code === "RATE_LIMITED" && e.details?.code === "PAIRING_ADDRESS_SHARE_FULL",
+    );
+    // The queued device can still retry (renewal is not a new request).
+    await store.requestPairing(first);
+    await store.requestPairing(newDevice("198.51.100.1"));
+    await store.requestPairing(newDevice("198.51.100.2"));
+    await assert.rejects(
+      async () => store.requestPairing(newDevice("192.0.2.1")),
+      (e: unknown) => e instanceof GatewayError && e.code === "RATE_LIMITED" && e.details?.code === "PAIRING_QUEUE_FULL",
+    );
+    // pair() binds a device at once, drops its pending request, and does not need room in the queue.
+    const direct = await store.pair(first, "owner");
+    assert.equal(store.verifyDeviceToken(first.deviceId, direct.deviceToken)?.principal, "owner");
+    assert.equal(store.listPending().length, 3);
+  });
+
   it("validates inputs", async () => {
     const store = await PairingStore.open(await tempDir(), { clock: new FakeClock() });
     const dev = newDevice();
@@ -260,7 +285,7 @@ describe("PairingStore", () => {
     const dir = await tempDir();
     const clock = new FakeClock();
     const store = await PairingStore.open(dir, { clock });
-    const devices = Array.from({ length: 8 }, () => newDevice());
+    const devices = Array.from({ length: 8 }, (_, i) => newDevice(`10.0.0.${i + 1}`));
     await Promise.all(devices.map((d) => store.requestPairing(d)));
     const results = await Promise.all([
       ...devices.slice(0, 6).map((d) => store.approve(d.deviceId, "owner")),

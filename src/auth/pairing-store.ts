@@ -16,12 +16,13 @@
  *   after the files are written, so concurrent approve/revoke never lose an
  *   update and memory always equals disk.
  */
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
 import { GatewayError } from "../core/errors.js";
 import { systemClock } from "../core/clock.js";
 import type { Clock } from "../core/clock.js";
-import { decodeBase64Url, deviceIdFromPublicKey } from "./device-identity.js";
-import { MAX_TEXT, PAIRED_FILE, readPairingFiles, writePairedFile, writePendingFile } from "./pairing-files.js";
+import { decodeBase64Url } from "./device-identity.js";
+import { PAIRED_FILE, readPairingFiles, writePairedFile, writePendingFile } from "./pairing-files.js";
+import { checkDeviceKey, checkText, newPairing, sha256Hex, toView } from "./pairing-records.js";
 import type { PairedDeviceView, PairedRecord, PendingRequest } from "./pairing-files.js";
 
 export { PAIRED_FILE, PENDING_FILE } from "./pairing-files.js";
@@ -29,6 +30,7 @@ export type { PairedDeviceView, PendingRequest } from "./pairing-files.js";
 
 export const DEFAULT_PENDING_TTL_MS = 5 * 60_000;
 export const DEFAULT_MAX_PENDING = 100;
+export const DEFAULT_MAX_PENDING_PER_ADDRESS = 3;
 const MAX_PRESENTED_TOKEN = 512;
 /** Compared against when the device is unknown, so both paths do the same work. */
 const NO_DEVICE_HASH = "0".repeat(64);
@@ -39,28 +41,14 @@ export interface PairingStoreOptions {
   pendingTtlMs?: number;
   /** Most pending requests at once. Default 100. */
   maxPending?: number;
+  /** Most pending requests from one address key at once. Default 3. */
+  maxPendingPerAddress?: number;
+  /** The key a request's `remoteIp` counts under (the gateway passes its per-address limit key). Default: the address. */
+  addressKeyOf?: (remoteIp: string) => string;
 }
 
 /** What a device asking to pair tells the store: a pending request without the store's own fields. */
 export type PairingRequestInput = Omit<PendingRequest, "requestId" | "createdAtMs" | "expiresAtMs">;
-
-function sha256Hex(value: string): string {
-  return createHash("sha256").update(value, "utf8").digest("hex");
-}
-
-function toView(r: PairedRecord): PairedDeviceView {
-  const view: PairedDeviceView = {
-    deviceId: r.deviceId,
-    publicKey: r.publicKey,
-    principal: r.principal,
-    clientId: r.clientId,
-    clientMode: r.clientMode,
-    approvedAtMs: r.approvedAtMs,
-    tokenIssuedAtMs: r.tokenIssuedAtMs,
-  };
-  if (r.platform !== undefined) view.platform = r.platform;
-  return view;
-}
 
 /** Constant-time comparison of two base64url public keys by their bytes. */
 export function isSamePublicKey(a: string, b: string): boolean {
@@ -70,17 +58,6 @@ export function isSamePublicKey(a: string, b: string): boolean {
   return timingSafeEqual(ra, rb);
 }
 
-function checkText(name: string, value: unknown, allowEmpty = false): string {
-  if (typeof value !== "string" || (!allowEmpty && value.length === 0) || value.length > MAX_TEXT) {
-    throw new GatewayError("INVALID_REQUEST", `${name} must be a string of 1-${MAX_TEXT} characters`);
-  }
-  // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f]/.test(value)) {
-    throw new GatewayError("INVALID_REQUEST", `${name} must not contain control characters`);
-  }
-  return value;
-}
-
 export class PairingStore {
   private pending = new Map<string, PendingRequest>();
   private paired = new Map<string, PairedRecord>();
@@ -88,6 +65,8 @@ export class PairingStore {
   private readonly clock: Clock;
   private readonly pendingTtlMs: number;
   private readonly maxPending: number;
+  private readonly maxPendingPerAddress: number;
+  private readonly addressKeyOf: (remoteIp: string) => string;
 
   private constructor(
     private readonly dir: string,
@@ -96,8 +75,11 @@ export class PairingStore {
     this.clock = opts.clock ?? systemClock;
     this.pendingTtlMs = opts.pendingTtlMs ?? DEFAULT_PENDING_TTL_MS;
     this.maxPending = opts.maxPending ?? DEFAULT_MAX_PENDING;
-    if (!(this.pendingTtlMs > 0) || !Number.isInteger(this.maxPending) || this.maxPending < 1) {
-      throw new GatewayError("INVALID_REQUEST", "pendingTtlMs must be > 0 and maxPending a positive integer");
+    this.maxPendingPerAddress = opts.maxPendingPerAddress ?? DEFAULT_MAX_PENDING_PER_ADDRESS;
+    this.addressKeyOf = opts.addressKeyOf ?? ((ip) => ip);
+    const count = (n: number): boolean => Number.isInteger(n) && n >= 1;
+    if (!(this.pendingTtlMs > 0) || !count(this.maxPending) || !count(this.maxPendingPerAddress)) {
+      throw new GatewayError("INVALID_REQUEST", "pendingTtlMs must be > 0 and maxPending, maxPendingPerAddress positive integers");
     }
   }
 
@@ -123,12 +105,7 @@ export class PairingStore {
 
   /** Records (or refreshes) a pairing request for a device whose proof was verified. */
   async requestPairing(input: PairingRequestInput): Promise<PendingRequest> {
-    const deviceId = checkText("deviceId", input.deviceId);
-    const publicKey = checkText("publicKey", input.publicKey);
-    const raw = decodeBase64Url(publicKey);
-    if (raw === undefined || raw.length !== 32 || deviceIdFromPublicKey(raw) !== deviceId) {
-      throw new GatewayError("INVALID_REQUEST", "deviceId is not the SHA-256 of publicKey");
-    }
+    const { deviceId, publicKey } = checkDeviceKey(input);
     const fields = {
       clientId: checkText("clientId", input.clientId),
       clientMode: checkText("clientMode", input.clientMode),
@@ -144,10 +121,20 @@ export class PairingStore {
         const { platform: _dropped, ...rest } = existing;
         request = { ...rest, ...fields, expiresAtMs: now + this.pendingTtlMs };
       } else {
+        // One address gets a share of the queue, so a few addresses cannot fill it for everyone.
+        const key = this.addressKeyOf(fields.remoteIp);
+        const mine = [...pending.values()].filter((r) => this.addressKeyOf(r.remoteIp) === key);
+        if (mine.length >= this.maxPendingPerAddress) {
+          throw new GatewayError("RATE_LIMITED", "too many pending pairing requests from this address; try again later", {
+            retryAfterMs: Math.max(1, Math.min(...mine.map((r) => r.expiresAtMs)) - now),
+            details: { code: "PAIRING_ADDRESS_SHARE_FULL" },
+          });
+        }
         if (pending.size >= this.maxPending) {
           const oldest = Math.min(...[...pending.values()].map((r) => r.expiresAtMs));
           throw new GatewayError("RATE_LIMITED", "too many pending pairing requests; try again later", {
             retryAfterMs: Math.max(1, oldest - now),
+            details: { code: "PAIRING_QUEUE_FULL" },
           });
         }
         request = {
@@ -197,18 +184,7 @@ export class PairingStore {
       const now = this.clock.now();
       const pending = this.liveEntries(now);
       const request = this.findPending(pending, idOrRequestId);
-      const deviceToken = randomBytes(32).toString("base64url");
-      const record: PairedRecord = {
-        deviceId: request.deviceId,
-        publicKey: request.publicKey,
-        principal: boundTo,
-        clientId: request.clientId,
-        clientMode: request.clientMode,
-        ...(request.platform !== undefined ? { platform: request.platform } : {}),
-        approvedAtMs: now,
-        tokenIssuedAtMs: now,
-        tokenHash: sha256Hex(deviceToken),
-      };
+      const { record, deviceToken } = newPairing(request, boundTo, now);
       const paired = new Map(this.paired);
       paired.set(record.deviceId, record);
       pending.delete(request.requestId);
@@ -219,6 +195,33 @@ export class PairingStore {
       this.pending = pending;
       await this.writePending(pending).catch(() => undefined);
       return { device: toView(record), deviceToken, requestId: request.requestId };
+    });
+  }
+
+  /**
+   * Pairs a device at once, without a pending request (the gateway's automatic approval of a
+   * device that proved its key with a valid credential on loopback). Drops any pending request
+   * of the device. Returns the device token once.
+   */
+  async pair(input: PairingRequestInput, principal: string): Promise<{ device: PairedDeviceView; deviceToken: string }> {
+    const boundTo = checkText("principal", typeof principal === "string" ? principal.trim() : principal);
+    const { deviceId, publicKey } = checkDeviceKey(input);
+    const device = {
+      deviceId,
+      publicKey,
+      clientId: checkText("clientId", input.clientId),
+      clientMode: checkText("clientMode", input.clientMode),
+      ...(input.platform !== undefined ? { platform: checkText("platform", input.platform) } : {}),
+    };
+    return this.exclusive(async () => {
+      const now = this.clock.now();
+      const { record, deviceToken } = newPairing(device, boundTo, now);
+      const paired = new Map(this.paired);
+      paired.set(deviceId, record);
+      await this.writePaired(paired);
+      this.paired = paired;
+      await this.dropPendingOf(deviceId);
+      return { device: toView(record), deviceToken };
     });
   }
 
@@ -242,19 +245,13 @@ export class PairingStore {
   revoke(deviceId: string): Promise<boolean> {
     return this.exclusive(async () => {
       const existed = this.paired.has(deviceId);
-      const pending = this.liveEntries(this.clock.now());
-      const stale = [...pending.values()].filter((r) => r.deviceId === deviceId);
       if (existed) {
         const paired = new Map(this.paired);
         paired.delete(deviceId);
         await this.writePaired(paired);
         this.paired = paired;
       }
-      if (stale.length > 0) {
-        for (const r of stale) pending.delete(r.requestId);
-        this.pending = pending;
-        await this.writePending(pending).catch(() => undefined); // best effort, as in approve
-      }
+      await this.dropPendingOf(deviceId);
       return existed;
     });
   }
@@ -325,6 +322,16 @@ export class PairingStore {
     const run = this.tail.then(fn, fn);
     this.tail = run.catch(() => undefined);
     return run;
+  }
+
+  /** Drops a device's pending requests (best effort, as in approve: a request older than its pairing is discarded on open). */
+  private async dropPendingOf(deviceId: string): Promise<void> {
+    const pending = this.liveEntries(this.clock.now());
+    const stale = [...pending.values()].filter((r) => r.deviceId === deviceId);
+    if (stale.length === 0) return;
+    for (const r of stale) pending.delete(r.requestId);
+    this.pending = pending;
+    await this.writePending(pending).catch(() => undefined);
   }
 
   private liveEntries(now: number): Map<string, PendingRequest> {

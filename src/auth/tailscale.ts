@@ -18,7 +18,7 @@
  */
 import { execFile } from "node:child_process";
 import { isIP } from "node:net";
-import { systemClock } from "../core/clock.js";
+import { monotonicClock } from "../core/clock.js";
 import type { Clock } from "../core/clock.js";
 
 export const TailscaleRefusals = [
@@ -147,7 +147,7 @@ export function createTailscaleVerifier(opts: TailscaleVerifierOptions = {}): Ta
   const cacheTtlMs = opts.cacheTtlMs ?? DEFAULT_TAILSCALE_CACHE_TTL_MS;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TAILSCALE_TIMEOUT_MS;
   const maxEntries = opts.maxCacheEntries ?? DEFAULT_TAILSCALE_CACHE_ENTRIES;
-  const clock = opts.clock ?? systemClock;
+  const clock = opts.clock ?? monotonicClock;
   const searchPath = opts.searchPath ?? process.env.PATH;
   const cache = new Map<string, { answer: WhoisAnswer; expiresAtMs: number }>();
   const inflight = new Map<string, Promise<Lookup>>();

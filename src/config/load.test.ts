@@ -47,8 +47,19 @@ describe("loadConfigFile", () => {
     assert.equal(c.gateway.auth.mode, "token");
     assert.deepEqual(
       { ...c.gateway.rateLimit },
-      { enabled: true, windowMs: 60_000, maxRequests: 100, maxConnections: 50, maxUnauthenticatedPerIp: 10 },
+      {
+        enabled: true,
+        windowMs: 60_000,
+        maxRequests: 100,
+        maxConnections: 50,
+        maxUnauthenticatedPerIp: 10,
+        maxUnauthenticated: 20,
+        unauthenticatedPressureTimeoutMs: 2_000,
+      },
     );
+    assert.equal(c.gateway.pairing.autoApproveLoopback, true);
+    assert.equal(c.gateway.pairing.maxPendingPerIp, 3);
+    assert.equal(c.gateway.limits.maxHttpConnectionsPerIp, 64);
     assert.equal(c.gateway.audit.enabled, true);
     assert.equal(c.gateway.audit.retentionDays, 30);
     assert.equal(c.tools.policy, "sandbox");

@@ -38,6 +38,10 @@ const rateLimitSchema = z
     maxRequests: z.number().int().positive().default(100),
     maxConnections: z.number().int().positive().default(50),
     maxUnauthenticatedPerIp: z.number().int().positive().default(10),
+    /** WebSocket connections that have not authenticated, all addresses together (the rest of maxConnections is kept for authenticated ones). */
+    maxUnauthenticated: z.number().int().positive().default(20),
+    /** Under pressure (an unauthenticated budget full), an unauthenticated socket older than this gives way to a newcomer. */
+    unauthenticatedPressureTimeoutMs: positiveMs.default(2_000),
   })
   .prefault({});
 
@@ -48,6 +52,11 @@ const pairingSchema = z
     backoffBaseMs: positiveMs.default(1_000),
     backoffMaxMs: positiveMs.default(300_000),
     pendingTtlMs: positiveMs.default(300_000),
+    /** Pending pairing requests at once, and from one address key. */
+    maxPending: z.number().int().positive().default(100),
+    maxPendingPerIp: z.number().int().positive().default(3),
+    /** Pair a device that proves its key with a valid credential on a direct loopback connection (no proxy, no Origin). */
+    autoApproveLoopback: z.boolean().default(true),
   })
   .prefault({});
 
@@ -71,6 +80,9 @@ const limitsSchema = z
     requestTimeoutMs: positiveMs.default(30_000),
     /** Concurrent HTTP connections the server accepts. */
     maxHttpConnections: z.number().int().positive().default(1_024),
+    /** HTTP connections one address may hold (trusted proxies exempt), and HTTP connections that have not authenticated, in all. */
+    maxHttpConnectionsPerIp: z.number().int().positive().default(64),
+    maxUnauthenticatedHttpConnections: z.number().int().positive().default(768),
     /** Requests one WebSocket connection may have in flight (a tool run, an approval wait). */
     maxInflightPerConnection: z.number().int().positive().default(32),
   })

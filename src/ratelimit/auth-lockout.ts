@@ -19,7 +19,7 @@
  * store protects it from eviction).
  */
 import type { Clock } from "../core/clock.js";
-import { systemClock } from "../core/clock.js";
+import { monotonicClock } from "../core/clock.js";
 import { positiveInt } from "./options.js";
 import { DEFAULT_STORE_MAX_KEYS, MemoryRateLimitStore } from "./store.js";
 import type { RateLimitStore } from "./store.js";
@@ -68,7 +68,7 @@ export function createAuthLockout(opts: AuthLockoutOptions = {}): AuthLockout {
   const maxFailures = positiveInt("maxFailures", opts.maxFailures ?? DEFAULT_AUTH_LOCKOUT.maxFailures);
   const windowMs = positiveInt("windowMs", opts.windowMs ?? DEFAULT_AUTH_LOCKOUT.windowMs);
   const lockoutMs = positiveInt("lockoutMs", opts.lockoutMs ?? DEFAULT_AUTH_LOCKOUT.lockoutMs);
-  const clock = opts.clock ?? systemClock;
+  const clock = opts.clock ?? monotonicClock;
   const isLoopback = opts.isLoopback ?? (() => false);
   const store = opts.store ?? new MemoryRateLimitStore({ maxKeys: opts.maxKeys ?? DEFAULT_STORE_MAX_KEYS, sweepIntervalMs: windowMs });
   const exempt = (ip: string, call: AuthLockoutCallOptions | undefined): boolean =>

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
+import { FakeClock } from "../core/clock.js";
 import { createConnectionBudget } from "./connection-budget.js";
 import type { Lease } from "./connection-budget.js";
 
@@ -92,4 +93,52 @@ test("property: counters match the live leases after any sequence of operations"
     }),
     { numRuns: 300 },
   );
+});
+
+test("maxPerIp caps all connections of one address, authenticated or not; shared (proxy) connections are exempt", () => {
+  const b = createConnectionBudget({ maxConnections: 10, maxUnauthenticatedPerIp: 10, maxPerIp: 2 });
+  const a = b.tryAcquire("1.1.1.1") as Lease;
+  a.authenticated();
+  assert.ok(b.tryAcquire("1.1.1.1"));
+  assert.deepEqual(b.acquire("1.1.1.1"), { ok: false, reason: "max_per_ip" });
+  for (let i = 0; i < 3; i++) assert.ok(b.acquire("10.0.0.1", { shared: true }).ok);
+});
+
+test("the unauthenticated budget keeps the rest of maxConnections for authenticated connections", () => {
+  const clock = new FakeClock();
+  const b = createConnectionBudget({ maxConnections: 6, maxUnauthenticatedPerIp: 2, maxUnauthenticated: 4, clock });
+  for (const ip of ["a", "a", "b", "b"]) assert.ok(b.tryAcquire(ip));
+  assert.deepEqual(b.acquire("c"), { ok: false, reason: "max_unauthenticated" }, "a fresh flood is not evicted");
+  // Authenticated connections still fit: they were admitted earlier (two slots are theirs alone).
+  assert.equal(b.stats().total, 4);
+});
+
+test("under pressure an aged unauthenticated connection of the busiest address gives way to a newcomer", () => {
+  const clock = new FakeClock();
+  const b = createConnectionBudget({ maxConnections: 50, maxUnauthenticatedPerIp: 3, maxUnauthenticated: 4, pressureTimeoutMs: 2000, clock });
+  const evicted: string[] = [];
+  const open = (ip: string, tag: string) => b.acquire(ip, { onEvict: () => evicted.push(tag) });
+  assert.ok(open("quiet", "quiet-1").ok);
+  clock.advance(10);
+  for (const tag of ["flood-1", "flood-2", "flood-3"]) assert.ok(open("flood", tag).ok);
+  assert.equal(open("new", "new-1").ok, false, "nobody is old enough yet");
+  clock.advance(2000);
+  const r = open("new", "new-1");
+  assert.ok(r.ok);
+  assert.equal(r.ok && r.evicted, "flood");
+  assert.deepEqual(evicted, ["flood-1"], "the busiest address gives way, oldest first, not the older quiet one");
+  // An address never pushes out one that holds no more than it does.
+  assert.ok(open("new", "new-2").ok);
+  assert.deepEqual(evicted, ["flood-1", "flood-2"]);
+  const third = open("new", "new-3");
+  assert.equal(third.ok, false, "new holds 2, flood and quiet hold 1 each");
+  assert.deepEqual(b.stats(), { total: 4, unauthenticated: 4, addresses: 3 });
+});
+
+test("when the total is full of authenticated connections nobody is evicted", () => {
+  const clock = new FakeClock();
+  const b = createConnectionBudget({ maxConnections: 2, maxUnauthenticatedPerIp: 2, pressureTimeoutMs: 1, clock });
+  for (const ip of ["a", "b"]) (b.tryAcquire(ip) as Lease).authenticated();
+  clock.advance(100);
+  assert.deepEqual(b.acquire("c"), { ok: false, reason: "max_connections" });
 });

@@ -20,7 +20,7 @@
  * attempt, `set` until then; the memory store protects it from eviction).
  */
 import type { Clock } from "../core/clock.js";
-import { systemClock } from "../core/clock.js";
+import { monotonicClock } from "../core/clock.js";
 import { positiveInt } from "./options.js";
 import { DEFAULT_STORE_MAX_KEYS, MemoryRateLimitStore } from "./store.js";
 import type { RateLimitStore } from "./store.js";
@@ -73,7 +73,7 @@ export function createPairingLimiter(opts: PairingLimiterOptions = {}): PairingL
   const maxMs = positiveInt("backoffMaxMs", opts.backoffMaxMs ?? d.backoffMaxMs);
   const resetMs = Math.max(maxMs, positiveInt("backoffResetMs", opts.backoffResetMs ?? d.backoffResetMs));
   if (maxMs < baseMs) throw new RangeError("backoffMaxMs must be at least backoffBaseMs");
-  const clock = opts.clock ?? systemClock;
+  const clock = opts.clock ?? monotonicClock;
   const store = opts.store ?? new MemoryRateLimitStore({ maxKeys: opts.maxKeys ?? DEFAULT_STORE_MAX_KEYS, sweepIntervalMs: windowMs });
   const keys = (s: PairingSubject): [string, string] => [`channel:${s.channel}`, `ip:${s.ip}`];
   const attemptsKey = (k: string): string => `pairing:attempts:${k}`;

@@ -4,7 +4,7 @@
  * resolution).
  */
 import type { Clock } from "../core/clock.js";
-import { systemClock } from "../core/clock.js";
+import { monotonicClock } from "../core/clock.js";
 import { positiveInt } from "./options.js";
 import { MemoryRateLimitStore } from "./store.js";
 import type { RateLimitStore } from "./store.js";
@@ -37,7 +37,7 @@ export function createRequestLimiter(opts: RequestLimiterOptions = {}): RequestL
   const windowMs = positiveInt("windowMs", opts.windowMs ?? DEFAULT_REQUEST_LIMITS.windowMs);
   const maxRequests = positiveInt("maxRequests", opts.maxRequests ?? DEFAULT_REQUEST_LIMITS.maxRequests);
   const store = opts.store ?? new MemoryRateLimitStore();
-  const clock = opts.clock ?? systemClock;
+  const clock = opts.clock ?? monotonicClock;
   return {
     async check(key: string): Promise<RequestDecision> {
       if (!enabled) return { ok: true, remaining: Number.POSITIVE_INFINITY };

@@ -10,6 +10,7 @@ import { stringify } from "yaml";
 import WebSocket from "ws";
 import { startGateway, type Gateway } from "../../src/app/gateway.js";
 import { silentLogger, type Logger } from "../../src/app/logger.js";
+import type { Clock } from "../../src/core/clock.js";
 
 export const randomToken = (): string => crypto.randomBytes(32).toString("base64url");
 
@@ -60,7 +61,7 @@ export function merge(a: Record<string, unknown>, b: Record<string, unknown>): R
 }
 
 export async function startTestGateway(
-  opts: { config?: Record<string, unknown>; env?: NodeJS.ProcessEnv; watch?: boolean; stateDir?: string; logger?: Logger } = {},
+  opts: { config?: Record<string, unknown>; env?: NodeJS.ProcessEnv; watch?: boolean; stateDir?: string; logger?: Logger; clock?: Clock; monotonic?: Clock } = {},
 ): Promise<TestGateway> {
   const stateDir = opts.stateDir ?? (await makeStateDir());
   const token = randomToken();
@@ -73,7 +74,16 @@ export async function startTestGateway(
     await fs.rename(tmp, configPath);
   };
   await writeConfig(opts.config ?? {});
-  const gw = await startGateway({ stateDir, configPath, configExplicit: true, env, logger: opts.logger ?? silentLogger, watch: opts.watch ?? false });
+  const gw = await startGateway({
+    stateDir,
+    configPath,
+    configExplicit: true,
+    env,
+    logger: opts.logger ?? silentLogger,
+    watch: opts.watch ?? false,
+    ...(opts.clock ? { clock: opts.clock } : {}),
+    ...(opts.monotonic ? { monotonic: opts.monotonic } : {}),
+  });
   const audit = async (): Promise<AuditLine[]> => {
     let text = "";
     try {

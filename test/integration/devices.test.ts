@@ -21,7 +21,7 @@ describe("device pairing", () => {
   let admin: RawWs;
   before(async () => {
     t = await startTestGateway({
-      config: { rbac: { enabled: true, defaultRole: "viewer", assignments: { "support@company.com": "user" } }, gateway: { rateLimit: { maxRequests: 10000 }, pairing: { maxAttempts: 1000, backoffBaseMs: 1, backoffMaxMs: 1 } } },
+      config: { rbac: { enabled: true, defaultRole: "viewer", assignments: { "support@company.com": "user" } }, gateway: { rateLimit: { maxRequests: 10000 }, pairing: { maxAttempts: 1000, backoffBaseMs: 1, backoffMaxMs: 1, autoApproveLoopback: false, maxPendingPerIp: 100 } } },
     });
     admin = (await connectWs(t.wsUrl, { token: t.token })).c;
   });
@@ -148,7 +148,7 @@ describe("device pairing", () => {
 
 describe("pairing rate limits", () => {
   test("at most maxAttempts per window per channel and address, then RATE_LIMITED with retryAfterMs", async () => {
-    const t = await startTestGateway({ config: { gateway: { pairing: { maxAttempts: 3, windowMs: 60000 }, rateLimit: { maxRequests: 10000 } } } });
+    const t = await startTestGateway({ config: { gateway: { pairing: { maxAttempts: 3, windowMs: 60000, autoApproveLoopback: false, maxPendingPerIp: 100 }, rateLimit: { maxRequests: 10000 } } } });
     try {
       const codes: string[] = [];
       for (let i = 0; i < 5; i++) {
@@ -164,7 +164,7 @@ describe("pairing rate limits", () => {
   });
 
   test("repeated failures back off exponentially", async () => {
-    const t = await startTestGateway({ config: { gateway: { pairing: { maxAttempts: 100, backoffBaseMs: 1000 }, rateLimit: { maxRequests: 10000 } } } });
+    const t = await startTestGateway({ config: { gateway: { pairing: { maxAttempts: 100, backoffBaseMs: 1000, autoApproveLoopback: false, maxPendingPerIp: 100 }, rateLimit: { maxRequests: 10000 } } } });
     try {
       const d = new TestDevice();
       const bad = (nonce: string) => d.sign({ nonce, signWith: new TestDevice().privateKey });
@@ -183,7 +183,7 @@ describe("pairing state on disk and expiry", () => {
   test("pairing files are 0600 in a 0700 dir and hold only token hashes; pending requests expire", async () => {
     const fs = await import("node:fs/promises");
     const path = await import("node:path");
-    const t = await startTestGateway({ config: { gateway: { pairing: { pendingTtlMs: 300 }, rateLimit: { maxRequests: 1000 } } } });
+    const t = await startTestGateway({ config: { gateway: { pairing: { pendingTtlMs: 300, autoApproveLoopback: false, maxPendingPerIp: 100 }, rateLimit: { maxRequests: 1000 } } } });
     try {
       const admin = (await connectWs(t.wsUrl, { token: t.token })).c;
       const d = new TestDevice();

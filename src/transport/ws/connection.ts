@@ -123,7 +123,8 @@ export class WsConnection<S> {
       const code = err.details?.code;
       const reason =
         code === "PAIRING_REQUIRED"
-          ? `pairing required (requestId: ${String(err.details?.requestId)})`
+          ? // What to run, and the request id in the form OpenClaw clients parse (a close reason holds at most 123 bytes).
+            `pairing required: clawdbot devices approve <id> --as <principal> (requestId: ${String(err.details?.requestId).slice(0, 40)})`
           : `${err.code}${typeof code === "string" ? `: ${code}` : ""}`;
       this.close(closeCode, reason);
     }
