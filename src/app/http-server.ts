@@ -9,6 +9,7 @@ import { clientInfoFrom, type ClientInfo } from "./client.js";
 import { authenticateHttp } from "./authenticate.js";
 import { invokeTool, type PipelineDeps } from "./tool-pipeline.js";
 import { auditRejection } from "./rejections.js";
+import { serveMetrics, serveReady } from "./metrics-endpoint.js";
 import type { GatewayContext } from "./context.js";
 
 /** A refusal before the body was read: answer and close, so a refused client holds no socket. */
@@ -39,11 +40,12 @@ export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps): h
     }
   };
 
-  const invoke = async (req: http.IncomingMessage, res: http.ServerResponse, client: ClientInfo): Promise<void> => {
+  /** The front door for an authenticated endpoint: rate limit, lockout, bearer credentials. Undefined = refused (answered). */
+  const authenticated = async (req: http.IncomingMessage, res: http.ServerResponse, client: ClientInfo): Promise<Principal | undefined> => {
     const limited = await ctx.front.rateLimit(client, "http");
-    if (limited) return refuse(res, req, limited);
+    if (limited) return void refuse(res, req, limited);
     const locked = await ctx.front.lockedOut(client, "http");
-    if (locked) return refuse(res, req, locked);
+    if (locked) return void refuse(res, req, locked);
     let principal: Principal;
     try {
       principal = await authenticateHttp(
@@ -55,9 +57,15 @@ export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps): h
     } catch (e) {
       if (!(e instanceof GatewayError)) throw e;
       await ctx.front.authFailure(client, e, { transport: "http" });
-      return refuse(res, req, e);
+      return void refuse(res, req, e);
     }
     await auditLogin(principal, client);
+    return principal;
+  };
+
+  const invoke = async (req: http.IncomingMessage, res: http.ServerResponse, client: ClientInfo): Promise<void> => {
+    const principal = await authenticated(req, res, client);
+    if (!principal) return;
     try {
       const body = await readJsonBody(req, ctx.runtime().config.gateway.limits.maxBodyBytes);
       const parsed = toolInvokeParams.safeParse(body);
@@ -92,7 +100,20 @@ export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps): h
       if (refused) return refuse(res, req, refused);
       // Route on the raw target: no URL parsing of attacker-chosen text on this path.
       const pathname = (req.url ?? "/").split("?")[0];
+      ctx.metrics.countHttp(req, res, pathname);
       if (pathname === "/health" && (req.method === "GET" || req.method === "HEAD")) return sendJson(res, 200, { ok: true });
+      if (pathname === "/ready" && (req.method === "GET" || req.method === "HEAD")) return void serveReady(ctx, res);
+      if (pathname === "/metrics" && ctx.runtime().config.gateway.metrics.enabled && (req.method === "GET" || req.method === "HEAD")) {
+        ctx.state.httpInflight++;
+        void authenticated(req, res, client)
+          .then((principal) => principal && serveMetrics(ctx, res, principal, client))
+          .catch((e: unknown) => {
+            req.resume();
+            sendError(res, e);
+          })
+          .finally(() => ctx.state.httpInflight--);
+        return;
+      }
       if (pathname === "/tools/invoke") {
         if (req.method !== "POST") {
           ctx.front.recordRefusal(client, "request.rejected", "method_not_allowed", { transport: "http", method: String(req.method).slice(0, 16) });
