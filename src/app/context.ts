@@ -8,6 +8,7 @@ import type { TailscaleVerifier } from "../auth/tailscale.js";
 import type { FrontDoor } from "./front-door.js";
 import type { Logger } from "./logger.js";
 import type { ProxyNotice } from "./proxy-notice.js";
+import type { GatewayMetrics } from "../metrics/gateway-metrics.js";
 import type { Runtime } from "./runtime.js";
 import type { Session } from "./session.js";
 
@@ -22,6 +23,8 @@ export interface GatewayContext {
   front: FrontDoor;
   /** Warns once about a proxy that forwards without X-Forwarded-For (docs/tls.md). */
   proxyNotice: ProxyNotice;
+  /** Prometheus metrics (GET /metrics). */
+  metrics: GatewayMetrics;
   approvals(): ApprovalManager;
   /** Open WebSocket connections that completed `connect`. */
   sessions: Map<string, WsConnection<Session>>;

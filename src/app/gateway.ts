@@ -24,6 +24,8 @@ import type { Logger } from "./logger.js";
 import type { GatewayContext } from "./context.js";
 import { FrontDoor } from "./front-door.js";
 import { ProxyNotice } from "./proxy-notice.js";
+import { GatewayMetrics } from "../metrics/gateway-metrics.js";
+import { meterAudit } from "./metered-audit.js";
 import { createHttpServer } from "./http-server.js";
 import { attachWebSocket } from "./ws-server.js";
 import { createReloader, isLoopbackHost, type ReloadResult } from "./reload.js";
@@ -109,7 +111,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     throw new ConfigError([{ path: "gateway.bind", message: 'refusing a non-loopback bind with gateway.auth.mode "none"' }]);
 
   const auditPath = auditPathFor(opts.stateDir, cfg.gateway.audit.path);
-  const audit = await openAuditLog({ path: auditPath, enabled: cfg.gateway.audit.enabled, retentionDays: cfg.gateway.audit.retentionDays, clock });
+  // Gauges are read at scrape time, by which point everything they read exists.
+  const metrics = new GatewayMetrics({
+    connections: () => sessions.size,
+    pendingApprovals: () => currentApprovals().list().length,
+    pendingPairings: () => pairing.listPending().length,
+  });
+  const audit = meterAudit(await openAuditLog({ path: auditPath, enabled: cfg.gateway.audit.enabled, retentionDays: cfg.gateway.audit.retentionDays, clock }), metrics);
   for (const agent of runtime.agents.values()) await fsp.mkdir(agent.workspace, { recursive: true, mode: 0o700 });
   const pairing = await PairingStore.open(path.join(opts.stateDir, "devices"), {
     clock,
@@ -164,6 +172,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     pairing,
     tailscale,
     front,
+    metrics,
     proxyNotice: new ProxyNotice({ stateDir: opts.stateDir, log, now: Date.now }),
     approvals: currentApprovals,
     sessions,
@@ -184,7 +193,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
       return n;
     },
   };
-  const pipeline = { runtime: getRuntime, audit, approvals: currentApprovals, hiddenPaths: ctx.hiddenPaths };
+  const pipeline = { runtime: getRuntime, audit, approvals: currentApprovals, hiddenPaths: ctx.hiddenPaths, metrics };
   const methodDeps: MethodDeps = {
     ...pipeline,
     auditPath,

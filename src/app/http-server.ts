@@ -11,6 +11,7 @@ import { identifyBearer } from "../auth/identify.js";
 import { clientFacts, identifyDeps, settleRefusal } from "./connect.js";
 import { invokeTool, type PipelineDeps } from "./tool-pipeline.js";
 import { auditRejection } from "./rejections.js";
+import { serveMetrics, serveReady } from "./metrics-endpoint.js";
 import type { GatewayContext } from "./context.js";
 
 /** A refusal before the body was read: answer and close, so a refused client holds no socket. */
@@ -41,15 +42,22 @@ export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps): h
     }
   };
 
-  const invoke = async (req: http.IncomingMessage, res: http.ServerResponse, client: ClientInfo): Promise<void> => {
+  /** The front door for an authenticated endpoint: rate limit, lockout, bearer credentials. Undefined = refused (answered). */
+  const authenticated = async (req: http.IncomingMessage, res: http.ServerResponse, client: ClientInfo): Promise<Principal | undefined> => {
     const limited = await ctx.front.rateLimit(client, "http");
-    if (limited) return refuse(res, req, limited);
+    if (limited) return void refuse(res, req, limited);
     const facts = await clientFacts(ctx, client, req.headers, req.socket.remoteAddress);
     const who = await identifyBearer(identifyDeps(ctx, client, "http"), facts);
-    if (!who.ok) return refuse(res, req, await settleRefusal(ctx, client, who.refusal, { transport: "http" }));
+    if (!who.ok) return void refuse(res, req, await settleRefusal(ctx, client, who.refusal, { transport: "http" }));
     const principal = who.principal;
     ctx.front.httpAuthenticated(req.socket);
     await auditLogin(principal, client);
+    return principal;
+  };
+
+  const invoke = async (req: http.IncomingMessage, res: http.ServerResponse, client: ClientInfo): Promise<void> => {
+    const principal = await authenticated(req, res, client);
+    if (!principal) return;
     try {
       const body = await readJsonBody(req, ctx.runtime().config.gateway.limits.maxBodyBytes);
       const parsed = toolInvokeParams.safeParse(body);
@@ -84,7 +92,20 @@ export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps): h
       if (refused) return refuse(res, req, refused);
       // Route on the raw target: no URL parsing of attacker-chosen text on this path.
       const pathname = (req.url ?? "/").split("?")[0];
+      ctx.metrics.countHttp(req, res, pathname);
       if (pathname === "/health" && (req.method === "GET" || req.method === "HEAD")) return sendJson(res, 200, { ok: true });
+      if (pathname === "/ready" && (req.method === "GET" || req.method === "HEAD")) return void serveReady(ctx, res);
+      if (pathname === "/metrics" && ctx.runtime().config.gateway.metrics.enabled && (req.method === "GET" || req.method === "HEAD")) {
+        ctx.state.httpInflight++;
+        void authenticated(req, res, client)
+          .then((principal) => principal && serveMetrics(ctx, res, principal, client))
+          .catch((e: unknown) => {
+            req.resume();
+            sendError(res, e);
+          })
+          .finally(() => ctx.state.httpInflight--);
+        return;
+      }
       if (pathname === "/tools/invoke") {
         if (req.method !== "POST") {
           ctx.front.recordRefusal(client, "request.rejected", "method_not_allowed", { transport: "http", method: String(req.method).slice(0, 16) });

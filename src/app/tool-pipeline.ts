@@ -6,6 +6,7 @@
  * one audit line first; nothing runs after a denial or when the audit log
  * cannot record the decision.
  */
+import type { GatewayMetrics } from "../metrics/gateway-metrics.js";
 import { GatewayError } from "../core/errors.js";
 import type { AuditSink } from "../core/audit-types.js";
 import type { Principal } from "../core/principal.js";
@@ -36,6 +37,8 @@ export interface InvokeRequest {
 
 export interface PipelineDeps {
   runtime(): Runtime;
+  /** Tool latency and outcome (src/metrics); absent in unit tests that do not measure. */
+  metrics?: GatewayMetrics;
   audit: AuditSink;
   approvals(): ApprovalManager;
   hiddenPaths: string[];
@@ -44,6 +47,20 @@ export interface PipelineDeps {
 const SHELL_TOOLS = new Set(["bash", "exec"]);
 
 export async function invokeTool(deps: PipelineDeps, ctx: InvokeContext, req: InvokeRequest): Promise<unknown> {
+  if (!deps.metrics) return runPipeline(deps, ctx, req);
+  const started = performance.now();
+  let outcome = "ok";
+  try {
+    return await runPipeline(deps, ctx, req);
+  } catch (e) {
+    outcome = e instanceof GatewayError ? e.code : "INTERNAL";
+    throw e;
+  } finally {
+    deps.metrics.toolDone(req.tool, (performance.now() - started) / 1000, outcome);
+  }
+}
+
+async function runPipeline(deps: PipelineDeps, ctx: InvokeContext, req: InvokeRequest): Promise<unknown> {
   const runtime = deps.runtime();
   const actor = actorFor(ctx.principal, ctx.client);
   const traceId = ctx.client.traceId;

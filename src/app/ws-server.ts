@@ -5,6 +5,7 @@ import { WebSocketServer } from "ws";
 import { GatewayError, HttpMapping } from "../core/errors.js";
 import { WsConnection, type WsHandlers } from "../transport/ws/connection.js";
 import { connectParams } from "../protocol/frames.js";
+import { isMethodName } from "../protocol/methods.js";
 import type { Lease } from "../ratelimit/connection-budget.js";
 import { actorFor, clientInfoFrom, type ClientInfo } from "./client.js";
 import { identifyConnect } from "../auth/identify.js";
@@ -26,8 +27,11 @@ interface ConnContext {
 
 const CONNECTION_CLOSED = new Error("connection closed");
 
+/** Method names in metrics come from the method table only: a client cannot mint label values. */
+const metricMethod = (m: string): string => (isMethodName(m) ? m : "other");
+
 /** The same status and error shape as the HTTP API (core/errors.ts), written on the raw socket. */
-function refuseUpgrade(socket: Duplex, err: GatewayError): void {
+function refuseUpgradeRaw(socket: Duplex, err: GatewayError): void {
   const { status, type } = HttpMapping[err.code];
   const body = JSON.stringify({ ok: false, error: { type, message: err.message } });
   const retry = err.retryAfterMs !== undefined ? `Retry-After: ${Math.max(1, Math.ceil(err.retryAfterMs / 1000))}\r\n` : "";
@@ -115,7 +119,19 @@ export function attachWebSocket(ctx: GatewayContext, server: http.Server, method
   };
 
   const handlers: WsHandlers<Session> = {
-    connect: (conn, frame) => connect(conn, conn.context as ConnContext, frame.params),
+    connect: async (conn, frame) => {
+      const started = performance.now();
+      let outcome = "ok";
+      try {
+        return await connect(conn, conn.context as ConnContext, frame.params);
+      } catch (e) {
+        outcome = e instanceof GatewayError ? e.code : "INTERNAL";
+        if (outcome === "RATE_LIMITED") ctx.metrics.refused("ws", outcome);
+        throw e;
+      } finally {
+        ctx.metrics.handshakeDone((performance.now() - started) / 1000, outcome);
+      }
+    },
     request: async (conn, session, frame) => {
       try {
         if (ctx.state.closing) throw new GatewayError("UNAVAILABLE", "gateway is shutting down");
@@ -127,8 +143,11 @@ export function attachWebSocket(ctx: GatewayContext, server: http.Server, method
           });
         const limited = await ctx.front.rateLimit(session.client, "ws");
         if (limited) throw limited;
-        return await dispatch(methodDeps, session, frame, conn.id);
+        const result = await dispatch(methodDeps, session, frame, conn.id);
+        ctx.metrics.request("ws", metricMethod(frame.method), "ok");
+        return result;
       } catch (e) {
+        ctx.metrics.request("ws", metricMethod(frame.method), e instanceof GatewayError ? e.code : "INTERNAL");
         await auditRejection(ctx.audit, e, session, { transport: "ws", method: frame.method.slice(0, 64) }).catch(() => undefined);
         throw e;
       }
@@ -157,6 +176,10 @@ export function attachWebSocket(ctx: GatewayContext, server: http.Server, method
 
   server.on("upgrade", async (req, socket, head) => {
     socket.on("error", () => socket.destroy());
+    const refuseUpgrade = (s: Duplex, err: GatewayError): void => {
+      ctx.metrics.request("ws", "upgrade", err.code);
+      refuseUpgradeRaw(s, err);
+    };
     try {
       const client = clientInfoFrom(req, ctx.runtime().isTrustedProxy);
       ctx.proxyNotice.observe(req.headers, req.socket.remoteAddress, ctx.runtime().isTrustedProxy);

@@ -96,6 +96,15 @@ const tailscaleSchema = z
   })
   .prefault({});
 
+const metricsSchema = z
+  .strictObject({
+    /** GET /metrics (Prometheus text) on the gateway port, behind the same bearer credentials. */
+    enabled: z.boolean().default(true),
+    /** Principals allowed to scrape besides those holding `admin` (e.g. a scraper's user). */
+    principals: z.array(nonEmpty).default([]),
+  })
+  .prefault({});
+
 const gatewaySchema = z
   .strictObject({
     port: port.default(18789),
@@ -108,6 +117,7 @@ const gatewaySchema = z
     audit: auditSchema,
     limits: limitsSchema,
     tailscale: tailscaleSchema,
+    metrics: metricsSchema,
   })
   .prefault({});
 
