@@ -26,6 +26,7 @@ import { FrontDoor } from "./front-door.js";
 import { createHttpServer } from "./http-server.js";
 import { attachWebSocket } from "./ws-server.js";
 import { createReloader, isLoopbackHost, type ReloadResult } from "./reload.js";
+import { createOperatorNotices, observeAudit } from "./operator-notices.js";
 
 export interface GatewayOptions {
   stateDir: string;
@@ -38,6 +39,8 @@ export interface GatewayOptions {
   clock?: Clock;
   /** Watch the config and credential files for changes (default true). */
   watch?: boolean;
+  /** How often refusals are summarised in the log (default 60 s; src/app/operator-notices.ts). */
+  refusalSummaryMs?: number;
 }
 
 export interface Gateway {
@@ -106,7 +109,12 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     throw new ConfigError([{ path: "gateway.bind", message: 'refusing a non-loopback bind with gateway.auth.mode "none"' }]);
 
   const auditPath = auditPathFor(opts.stateDir, cfg.gateway.audit.path);
-  const audit = await openAuditLog({ path: auditPath, enabled: cfg.gateway.audit.enabled, retentionDays: cfg.gateway.audit.retentionDays, clock });
+  // The operator's log hears about waiting approvals/pairings and (summarised) refusals from the audit events.
+  const notices = createOperatorNotices({ log, ...(opts.refusalSummaryMs ? { intervalMs: opts.refusalSummaryMs } : {}) });
+  const audit = observeAudit(
+    await openAuditLog({ path: auditPath, enabled: cfg.gateway.audit.enabled, retentionDays: cfg.gateway.audit.retentionDays, clock }),
+    notices,
+  );
   for (const agent of runtime.agents.values()) await fsp.mkdir(agent.workspace, { recursive: true, mode: 0o700 });
   const pairing = await PairingStore.open(path.join(opts.stateDir, "devices"), { clock, pendingTtlMs: cfg.gateway.pairing.pendingTtlMs });
   const tailscale = createTailscaleVerifier({
@@ -243,6 +251,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     ctx.state.closing = true;
     if (reloadTimer) clearTimeout(reloadTimer);
     for (const w of watchers) w.close();
+    notices.stop();
     server.close();
     // Requests waiting for a human are answered now (rejected: shutdown), then in-flight work drains (bounded).
     currentApprovals().cancelAll("shutdown");

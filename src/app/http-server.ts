@@ -10,6 +10,7 @@ import { authenticateHttp } from "./authenticate.js";
 import { invokeTool, type PipelineDeps } from "./tool-pipeline.js";
 import { auditRejection } from "./rejections.js";
 import type { GatewayContext } from "./context.js";
+import { listTools } from "./http-tools.js";
 
 /** A refusal before the body was read: answer and close, so a refused client holds no socket. */
 function refuse(res: http.ServerResponse, req: http.IncomingMessage, err: GatewayError): void {
@@ -39,11 +40,12 @@ export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps): h
     }
   };
 
-  const invoke = async (req: http.IncomingMessage, res: http.ServerResponse, client: ClientInfo): Promise<void> => {
+  /** Rate limit, lockout, bearer authentication and the login record; undefined when refused (already answered). */
+  const authenticated = async (req: http.IncomingMessage, res: http.ServerResponse, client: ClientInfo): Promise<Principal | undefined> => {
     const limited = await ctx.front.rateLimit(client, "http");
-    if (limited) return refuse(res, req, limited);
+    if (limited) return void refuse(res, req, limited);
     const locked = await ctx.front.lockedOut(client, "http");
-    if (locked) return refuse(res, req, locked);
+    if (locked) return void refuse(res, req, locked);
     let principal: Principal;
     try {
       principal = await authenticateHttp(
@@ -55,9 +57,15 @@ export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps): h
     } catch (e) {
       if (!(e instanceof GatewayError)) throw e;
       await ctx.front.authFailure(client, e, { transport: "http" });
-      return refuse(res, req, e);
+      return void refuse(res, req, e);
     }
     await auditLogin(principal, client);
+    return principal;
+  };
+
+  const invoke = async (req: http.IncomingMessage, res: http.ServerResponse, client: ClientInfo): Promise<void> => {
+    const principal = await authenticated(req, res, client);
+    if (!principal) return;
     try {
       const body = await readJsonBody(req, ctx.runtime().config.gateway.limits.maxBodyBytes);
       const parsed = toolInvokeParams.safeParse(body);
@@ -109,6 +117,14 @@ export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps): h
             sendError(res, e);
           })
           .finally(() => ctx.state.httpInflight--);
+        return;
+      }
+      if (pathname === "/tools" && (req.method === "GET" || req.method === "HEAD")) {
+        req.resume();
+        void listTools(ctx, req, res, client, authenticated).catch((e: unknown) => {
+          if (!(e instanceof GatewayError)) ctx.log.error(`request failed: ${(e as Error)?.stack ?? String(e)}`);
+          if (!res.headersSent) sendError(res, e instanceof GatewayError ? e : new GatewayError("INTERNAL", "request failed"));
+        });
         return;
       }
       ctx.front.recordRefusal(client, "request.rejected", "not_found", { transport: "http", path: String(pathname).slice(0, 100) });
