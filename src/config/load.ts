@@ -10,6 +10,7 @@ import type { core as zcore } from "zod";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 import { substituteEnv } from "./env-substitution.js";
 import { formatKeyPath } from "./key-path.js";
+import { describeYamlError } from "./yaml-errors.js";
 import { configSchema, type Config } from "./schema.js";
 
 export interface LoadedConfig {
@@ -42,14 +43,11 @@ export function parseConfigText(
   env: NodeJS.ProcessEnv,
   file?: string,
 ): { config: Config; fromEnv: readonly string[] } {
-  // prettyErrors fills in line/column; only the code and position are reported, never the snippet.
+  // prettyErrors fills in line/column; the parser's snippet is not echoed (yaml-errors.ts shows the line, secrets masked).
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
-      doc.errors.map((e) => ({
-        path: "(yaml)",
-        message: `${e.code === "DUPLICATE_KEY" ? "duplicate key" : "syntax error"} at line ${e.linePos?.[0]?.line ?? "?"}, column ${e.linePos?.[0]?.col ?? "?"}`,
-      })),
+      doc.errors.map((e) => describeYamlError(e, text)),
       file,
     );
   }
