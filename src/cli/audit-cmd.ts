@@ -23,6 +23,10 @@ async function run(args: string[], io: CliIo, configFlag: string | undefined): P
 export const auditCommand: CliCommand = {
   name: "audit",
   summary: "query | tail [-f] | stats | verify   read and verify the hash-chained audit log",
-  help: `${AUDIT_USAGE.trimEnd()}\n\nExit status: 0 done (verify: chain intact), 1 failed (verify: tampered), 2 usage error.`,
+  help: `Usage: clawdbot [--config PATH] audit <query|tail|stats|verify> [options]
+
+Reads the configured audit log (gateway.audit.path, default <state>/audit.jsonl) directly; no gateway needed.
+
+${AUDIT_USAGE.trimEnd()}\n\nExit status: 0 done (verify: chain intact), 1 failed (verify: tampered), 2 usage error.`,
   run,
 };
