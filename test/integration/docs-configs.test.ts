@@ -37,7 +37,7 @@ export function yamlBlocks(markdown: string, file: string): Block[] {
     const indent = (open[1] as string).length;
     let j = i + 1;
     const body: string[] = [];
-    while (j < lines.length && !/^\s*```\s*$/.test(lines[j] as string)) body.push((lines[j] as string).slice(indent)), j++;
+    for (; j < lines.length && !/^\s*```\s*$/.test(lines[j] as string); j++) body.push((lines[j] as string).slice(indent));
     let k = i - 1;
     while (k >= 0 && (lines[k] as string).trim() === "") k--;
     out.push({ file, line: i + 1, text: body.join("\n") + "\n", fragment: k >= 0 && MARKER.test(lines[k] as string) });
