@@ -6,10 +6,8 @@
  * variable that belongs to someone else is not an error here (the gateway
  * itself still requires every one).
  */
-import fs from "node:fs";
 import { parseDocument, stringify } from "yaml";
-import { ConfigError } from "./errors.js";
-import { parseConfigText } from "./load.js";
+import { parseConfigText, readConfigSource } from "./load.js";
 import type { Config } from "./schema.js";
 
 export interface ClientSettings {
@@ -39,16 +37,7 @@ function pick(tree: Tree, keys: readonly string[]): Tree {
 }
 
 export function loadClientSettings(opts: { path: string; explicit: boolean; env: NodeJS.ProcessEnv; needCredential: boolean }): ClientSettings {
-  let source = "";
-  let file: string | undefined = opts.path;
-  try {
-    source = fs.readFileSync(opts.path, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" && !opts.explicit) file = undefined;
-    else if (code === "ENOENT") throw new ConfigError([{ path: "(file)", message: `config file not found: ${opts.path}` }]);
-    else throw new ConfigError([{ path: "(file)", message: `cannot read config file ${opts.path}: ${code ?? "error"}` }]);
-  }
+  const { source, file } = readConfigSource(opts);
   const doc = parseDocument(source, { uniqueKeys: true });
   // A file that does not parse is reported by the full loader, with its message and line.
   if (doc.errors.length > 0) parseConfigText(source, opts.env, file);

@@ -23,17 +23,20 @@ export interface LoadedConfig {
   source: string;
 }
 
-export function loadConfigFile(opts: { path: string; explicit: boolean; env?: NodeJS.ProcessEnv }): LoadedConfig {
-  let source = "";
-  let file: string | undefined = opts.path;
+/** The config text, or "" with file undefined when no file exists at the default (not explicit) path. */
+export function readConfigSource(opts: { path: string; explicit: boolean }): { source: string; file: string | undefined } {
   try {
-    source = fs.readFileSync(opts.path, "utf8");
+    return { source: fs.readFileSync(opts.path, "utf8"), file: opts.path };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" && !opts.explicit) file = undefined;
-    else if (code === "ENOENT") throw new ConfigError([{ path: "(file)", message: `config file not found: ${opts.path}` }]);
-    else throw new ConfigError([{ path: "(file)", message: `cannot read config file ${opts.path}: ${code ?? "error"}` }]);
+    if (code === "ENOENT" && !opts.explicit) return { source: "", file: undefined };
+    if (code === "ENOENT") throw new ConfigError([{ path: "(file)", message: `config file not found: ${opts.path}` }]);
+    throw new ConfigError([{ path: "(file)", message: `cannot read config file ${opts.path}: ${code ?? "error"}` }]);
   }
+}
+
+export function loadConfigFile(opts: { path: string; explicit: boolean; env?: NodeJS.ProcessEnv }): LoadedConfig {
+  const { source, file } = readConfigSource(opts);
   const result = parseConfigText(source, opts.env ?? process.env, file);
   return { ...result, file, source };
 }
