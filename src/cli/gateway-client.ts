@@ -93,7 +93,13 @@ export class GatewayClient {
         done(new ClientError(`gateway refused the connection: HTTP ${res.statusCode}`));
         ws.terminate();
       });
-      ws.on("error", (e) => done(new ClientError(`cannot reach the gateway at ${target.url}: ${e.message}`)));
+      ws.on("error", (e) =>
+        done(
+          new ClientError(
+            `cannot reach the gateway at ${target.url}: ${e.message}${(e as NodeJS.ErrnoException).code === "ECONNREFUSED" ? " (is it running? start it with: clawdbot gateway)" : ""}`,
+          ),
+        ),
+      );
       ws.on("close", (code, reason) => {
         const err = new ClientError(`connection closed (${code}${reason.length ? `: ${reason.toString()}` : ""})`);
         for (const p of client.pending.values()) p.reject(err);

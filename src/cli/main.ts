@@ -6,6 +6,8 @@ import { ClientError } from "./gateway-client.js";
 import { println, UsageError, type CliIo } from "./io.js";
 import { COMMANDS, findCommand } from "./commands.js";
 import { helpFor, wantsHelp } from "./help.js";
+import { describeStartError } from "./start-errors.js";
+import { resolvePaths } from "../config/index.js";
 import { VERSION } from "../app/version.js";
 
 export function globalHelp(): string {
@@ -78,7 +80,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       println(io.stderr, (e as Error).message);
       return 1;
     }
-    println(io.stderr, `clawdbot: ${(e as Error).message ?? String(e)}`);
+    // A state-dir problem in any command (token rotate, gateway, …) names the path and CLAWDBOT_STATE_DIR.
+    const stateDirProblem = describeStartError(e, { stateDir: resolvePaths({ env: io.env }).stateDir, bind: "", port: -1 });
+    println(io.stderr, `clawdbot: ${stateDirProblem ?? (e as Error).message ?? String(e)}`);
     return 1;
   }
 }

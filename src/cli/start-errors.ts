@@ -1,6 +1,7 @@
 /**
- * Turns the errors a gateway start can meet into one message an operator can
- * act on: which address, which path, what to try. Undefined for anything else.
+ * Turns the errors a gateway start (or any command touching the state dir) can
+ * meet into one message an operator can act on: which address, which path,
+ * what to try. Undefined for anything else.
  */
 import path from "node:path";
 

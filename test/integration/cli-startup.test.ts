@@ -111,6 +111,10 @@ describe("error messages an operator can act on", () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, new RegExp(`cannot use the state directory ${stateDir.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: .* \\(ENOTDIR\\)`));
     assert.match(r.stderr, /set CLAWDBOT_STATE_DIR to a directory this user owns/);
+    // The same for any command that writes there.
+    const rotate = await cli(["token", "rotate"], baseEnv(stateDir));
+    assert.equal(rotate.code, 1);
+    assert.match(rotate.stderr, /^clawdbot: cannot use the state directory .*\(ENOTDIR\).*CLAWDBOT_STATE_DIR/);
   });
 
   test("an audit log that cannot be opened names its path and the reason", async () => {
