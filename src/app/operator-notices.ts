@@ -41,7 +41,7 @@ export function createOperatorNotices(opts: { log: Logger; intervalMs?: number; 
   const flush = (): void => {
     if (total === 0) return;
     const kinds = [...byType.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-    const secs = Math.round(intervalMs / 1000);
+    const secs = Math.max(1, Math.round(intervalMs / 1000));
     opts.log.warn(
       `refused ${total} request(s) in the last ${secs}s: ${kinds.map(([k, n]) => `${terminalSafe(k)} ${n}`).join(", ")}` +
         ` (from ${addresses.size} address(es)); details: clawdbot audit query --outcome denied --since ${secs}s`,

@@ -12,6 +12,7 @@ import { promisify } from "node:util";
 import { describe, test } from "node:test";
 import { stringify } from "yaml";
 import { openAuditLog } from "../../src/audit/audit-log.js";
+import { startGateway } from "../../src/app/gateway.js";
 import { RawWs, connectParams, invokeHttp, makeStateDir, randomToken } from "../helpers/harness.js";
 import { TestDevice } from "../helpers/device.js";
 import { BIN, spawnGateway } from "../helpers/cli.js";
@@ -84,6 +85,35 @@ describe("gateway start: warnings from doctor, waiting requests in the log", () 
       gw.child.kill("SIGTERM");
       await gw.exited;
     }
+  });
+});
+
+describe("refusals in the operator's log", () => {
+  test("summarised, never one line per request (the interval itself: src/app/operator-notices.test.ts)", async () => {
+    const stateDir = await makeStateDir();
+    const viewer = randomToken();
+    const configPath = path.join(stateDir, "config.yaml");
+    await fs.writeFile(
+      configPath,
+      stringify({
+        gateway: { port: 0, auth: { users: [{ id: "viewer@company.com", token: "${VIEWER_TOKEN}" }] } },
+        rbac: { enabled: true, defaultRole: "viewer" },
+      }),
+    );
+    const lines: string[] = [];
+    const logger = { info: () => undefined, warn: (m: string) => lines.push(m), error: (m: string) => lines.push(m) };
+    // The default interval (60 s) is far longer than this test: all refusals land in one summary, written at the latest on close.
+    const gw = await startGateway({ stateDir, configPath, configExplicit: true, env: { VIEWER_TOKEN: viewer }, logger, watch: false });
+    const N = 30;
+    try {
+      for (let i = 0; i < N; i++) assert.equal((await invokeHttp(gw.url, viewer, { tool: "bash", args: { command: "echo hi" } })).status, 403);
+    } finally {
+      await gw.close();
+    }
+    const summaries = lines.filter((l) => l.startsWith("refused "));
+    assert.deepEqual(summaries, [
+      "refused 30 request(s) in the last 60s: rbac.denied 30 (from 1 address(es)); details: clawdbot audit query --outcome denied --since 60s",
+    ]);
   });
 });
 
