@@ -86,4 +86,35 @@ describe("install as the README says", () => {
     assert.equal(r.code, 0, r.stderr);
     assert.equal(r.stderr.trim(), "", "systemd-analyze reports nothing about the unit");
   });
+
+  test("the unit's privilege settings leave the sandbox working; the /proc over-mounts it leaves out would break it", async (t) => {
+    // Emulated with util-linux, as systemd applies them: User= (an unprivileged uid), NoNewPrivileges=yes,
+    // CapabilityBoundingSet= (empty). ProtectKernelTunables= would over-mount /proc/sys read-only.
+    const setpriv = await which("setpriv");
+    const unshare = await which("unshare");
+    if (process.getuid?.() !== 0 || !setpriv || !unshare) return t.skip("needs root, setpriv and unshare");
+    const stateDir = await makeStateDir();
+    await fs.chown(stateDir, 65534, 65534);
+    const asService = [setpriv, "--no-new-privs", "--reuid=65534", "--regid=65534", "--clear-groups", "--bounding-set=-all"];
+    const env = { PATH: process.env.PATH, HOME: stateDir, CLAWDBOT_STATE_DIR: path.join(stateDir, "state") };
+    const readable = await run(asService[0] as string, [...asService.slice(1), process.execPath, "-e", `require("fs").accessSync(${JSON.stringify(BIN)})`], { env }).then(
+      () => true,
+      () => false,
+    );
+    if (!readable) return t.skip(`uid 65534 cannot read ${BIN} (checkout in a private directory)`);
+    const doctor = [process.execPath, BIN, "doctor", "--check", "sandbox"];
+    const ok = await run(asService[0] as string, [...asService.slice(1), ...doctor], { env }).then(
+      (r) => ({ code: 0, out: r.stdout }),
+      (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout }),
+    );
+    assert.equal(ok.code, 0, ok.out);
+    assert.match(ok.out, /✔ \[sandbox\] tools\.exec\.bwrapPath — bubblewrap \(bwrap\) works/);
+    const script = `mount --make-rprivate / && mount --bind /proc/sys /proc/sys && mount -o remount,bind,ro /proc/sys && exec "$@"`;
+    const broken = await run(unshare, ["-m", "sh", "-c", script, "sh", ...asService, ...doctor], { env }).then(
+      (r) => ({ code: 0, out: r.stdout }),
+      (e: { code: number; stdout: string }) => ({ code: e.code, out: e.stdout }),
+    );
+    assert.equal(broken.code, 1, "doctor as ExecStartPre stops the start");
+    assert.match(broken.out, /✖ \[sandbox\] tools\.exec\.bwrapPath — .*Can't mount proc/);
+  });
 });
