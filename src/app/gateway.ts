@@ -25,10 +25,11 @@ import type { GatewayContext } from "./context.js";
 import { FrontDoor } from "./front-door.js";
 import { ProxyNotice } from "./proxy-notice.js";
 import { GatewayMetrics } from "../metrics/gateway-metrics.js";
-import { meterAudit } from "./metered-audit.js";
+import { tapAudit } from "./audit-tap.js";
 import { createHttpServer } from "./http-server.js";
 import { attachWebSocket } from "./ws-server.js";
 import { createReloader, isLoopbackHost, type ReloadResult } from "./reload.js";
+import { createOperatorNotices } from "./operator-notices.js";
 
 export interface GatewayOptions {
   stateDir: string;
@@ -43,6 +44,8 @@ export interface GatewayOptions {
   monotonic?: Clock;
   /** Watch the config and credential files for changes (default true). */
   watch?: boolean;
+  /** How often refusals are summarised in the log (default 60 s; src/app/operator-notices.ts). */
+  refusalSummaryMs?: number;
 }
 
 export interface Gateway {
@@ -117,7 +120,12 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     pendingApprovals: () => currentApprovals().list().length,
     pendingPairings: () => pairing.listPending().length,
   });
-  const audit = meterAudit(await openAuditLog({ path: auditPath, enabled: cfg.gateway.audit.enabled, retentionDays: cfg.gateway.audit.retentionDays, clock }), metrics);
+  // The operator's log hears about waiting approvals/pairings and (summarised) refusals from the audit events.
+  const notices = createOperatorNotices({ log, ...(opts.refusalSummaryMs ? { intervalMs: opts.refusalSummaryMs } : {}) });
+  const audit = tapAudit(await openAuditLog({ path: auditPath, enabled: cfg.gateway.audit.enabled, retentionDays: cfg.gateway.audit.retentionDays, clock }), [
+    { written: (e) => notices.observe(e) },
+    metrics.auditObserver(),
+  ]);
   for (const agent of runtime.agents.values()) await fsp.mkdir(agent.workspace, { recursive: true, mode: 0o700 });
   const pairing = await PairingStore.open(path.join(opts.stateDir, "devices"), {
     clock,
@@ -263,6 +271,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     ctx.state.closing = true;
     if (reloadTimer) clearTimeout(reloadTimer);
     for (const w of watchers) w.close();
+    notices.stop();
     server.close();
     // Requests waiting for a human are answered now (rejected: shutdown), then in-flight work drains (bounded).
     currentApprovals().cancelAll("shutdown");

@@ -13,6 +13,7 @@ import { invokeTool, type PipelineDeps } from "./tool-pipeline.js";
 import { auditRejection } from "./rejections.js";
 import { serveMetrics, serveReady } from "./metrics-endpoint.js";
 import type { GatewayContext } from "./context.js";
+import { listTools } from "./http-tools.js";
 
 /** A refusal before the body was read: answer and close, so a refused client holds no socket. */
 function refuse(res: http.ServerResponse, req: http.IncomingMessage, err: GatewayError): void {
@@ -123,6 +124,14 @@ export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps): h
             sendError(res, e);
           })
           .finally(() => ctx.state.httpInflight--);
+        return;
+      }
+      if (pathname === "/tools" && (req.method === "GET" || req.method === "HEAD")) {
+        req.resume();
+        void listTools(ctx, req, res, client, authenticated).catch((e: unknown) => {
+          if (!(e instanceof GatewayError)) ctx.log.error(`request failed: ${(e as Error)?.stack ?? String(e)}`);
+          if (!res.headersSent) sendError(res, e instanceof GatewayError ? e : new GatewayError("INTERNAL", "request failed"));
+        });
         return;
       }
       ctx.front.recordRefusal(client, "request.rejected", "not_found", { transport: "http", path: String(pathname).slice(0, 100) });

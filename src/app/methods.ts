@@ -15,6 +15,7 @@ import { actorFor } from "./client.js";
 import { markAudited } from "./rejections.js";
 import { randomTraceId, traceIdFromTraceparent } from "../audit/trace-id.js";
 import { invokeTool, type PipelineDeps } from "./tool-pipeline.js";
+import { toolCatalog } from "./tool-catalog.js";
 import type { Runtime } from "./runtime.js";
 import type { Session } from "./session.js";
 
@@ -69,6 +70,8 @@ const handlers: { [M in MethodName]: Handler } = {
       params,
     ),
   }),
+  "tools.catalog": async (deps, session, params: { agentId?: string }) =>
+    toolCatalog(deps.runtime(), { principal: session.principal, scopes: session.scopes }, params.agentId),
   "exec.approval.list": async (deps) => ({ approvals: deps.approvals().list() }),
   "exec.approval.resolve": async (deps, session, params: { id: string; decision: "approve" | "reject"; reason?: string }) => {
     try {
@@ -93,6 +96,30 @@ const handlers: { [M in MethodName]: Handler } = {
       }
       throw e;
     }
+  },
+  "exec.approval.mine": async (deps, session) => ({
+    approvals: deps.approvals().list().filter((a) => a.requester.id === session.principal.id),
+  }),
+  "exec.approval.cancel": async (deps, session, params: { id: string }) => {
+    const actor = actorFor(session.principal, session.client);
+    try {
+      deps.approvals().withdraw(params.id, session.principal.id);
+    } catch (e) {
+      if (e instanceof GatewayError && e.code === "FORBIDDEN") {
+        await deps.audit.append({
+          type: "exec.approval.cancel",
+          actor,
+          outcome: "denied",
+          traceId: session.client.traceId,
+          metadata: { approvalId: params.id, reason: "not_requester" },
+        });
+        throw markAudited(e);
+      }
+      throw e;
+    }
+    // The waiting request also records its ending (exec.reject, reason "cancelled by the requester").
+    await deps.audit.append({ type: "exec.approval.cancel", actor, outcome: "success", traceId: session.client.traceId, metadata: { approvalId: params.id } });
+    return { id: params.id, cancelled: true };
   },
   "device.pair.list": async (deps) => ({ pending: deps.pairing.listPending(), paired: deps.pairing.listPaired() }),
   "device.pair.approve": async (deps, session, params: { requestId: string; principal?: string }) => {

@@ -117,6 +117,22 @@ export class ApprovalManager {
     return true;
   }
 
+  /**
+   * The requester withdraws their own pending request (it ends as a rejection with
+   * reason "cancelled by the requester"); anyone else is refused with NOT_REQUESTER.
+   */
+  withdraw(id: string, requesterId: string): ApprovalOutcome {
+    const entry = typeof id === "string" ? this.pending.get(id) : undefined;
+    if (entry === undefined || this.clock.now() >= entry.view.expiresAtMs) {
+      if (entry !== undefined) this.expire(id);
+      throw this.notPending(id);
+    }
+    if (entry.view.requester.id !== requesterId) {
+      throw new GatewayError("FORBIDDEN", "only the requester can cancel an approval request", { details: { code: "NOT_REQUESTER", id } });
+    }
+    return this.finish(entry, "reject", "cancelled by the requester", requesterId, "cancelled");
+  }
+
   /** Pending requests, oldest first (expired ones are ended first). */
   list(): PendingApprovalView[] {
     this.expireDue(this.clock.now());

@@ -60,6 +60,13 @@ function checkOptions(opts: AuditLogOptions): { retentionDays: number; maxBatchS
   return { retentionDays, maxBatchSize, maxBatchDelayMs };
 }
 
+/** Why opening failed, for the operator: the errno code and the system's words (paths only, never content). */
+function openFailure(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err?.code === "ELOOP") return "ELOOP (the path is a symbolic link, which is never followed)";
+  return err?.code ? `${err.code} (${err.message.replace(/^[A-Z]+: /, "")})` : String((e as Error)?.message ?? e);
+}
+
 function disabledLog(): AuditLog {
   return {
     append: () => Promise.resolve(),
@@ -90,13 +97,13 @@ export async function openAuditLog(opts: AuditLogOptions): Promise<AuditLog> {
     current = await openLogFile(path);
     await fsyncDir(dirname(path));
   } catch (e) {
-    throw new GatewayError("UNAVAILABLE", "audit log cannot be opened", { cause: e });
+    throw new GatewayError("UNAVAILABLE", `audit log cannot be opened: ${path}: ${openFailure(e)}`, { cause: e });
   }
   try {
     if (current.regular) tail = await repairTail(current.fh, current.size);
   } catch (e) {
     await current.fh.close();
-    throw e instanceof GatewayError ? e : new GatewayError("UNAVAILABLE", "audit log cannot be opened", { cause: e });
+    throw e instanceof GatewayError ? e : new GatewayError("UNAVAILABLE", `audit log cannot be opened: ${path}: ${openFailure(e)}`, { cause: e });
   }
 
   const writer = new GroupCommitWriter(

@@ -17,6 +17,17 @@ export function generateToken(): string {
   return crypto.randomBytes(32).toString("base64");
 }
 
+/**
+ * A device token: 32 random bytes, base64url. Redrawn while it would begin with "-" (about 1 in 64),
+ * so no generated token can look like a command-line flag (the CLI accepts one anyway, see src/cli/args.ts).
+ */
+export function generateDeviceToken(random: (n: number) => Buffer = crypto.randomBytes): string {
+  for (;;) {
+    const t = random(32).toString("base64url");
+    if (!t.startsWith("-")) return t;
+  }
+}
+
 export interface TokenMeta {
   issuedAtMs: number;
   rotatedFromPrevious: boolean;

@@ -1,5 +1,6 @@
 /** Building and checking pairing records: input checks, a new pairing with its device token, the public view. */
-import { createHash, randomBytes } from "node:crypto";
+import { createHash } from "node:crypto";
+import { generateDeviceToken } from "./credentials.js";
 import { GatewayError } from "../core/errors.js";
 import { decodeBase64Url, deviceIdFromPublicKey } from "./device-identity.js";
 import { MAX_TEXT } from "./pairing-files.js";
@@ -51,7 +52,7 @@ export function newPairing(
   principal: string,
   now: number,
 ): { record: PairedRecord; deviceToken: string } {
-  const deviceToken = randomBytes(32).toString("base64url");
+  const deviceToken = generateDeviceToken();
   const record: PairedRecord = {
     deviceId: d.deviceId,
     publicKey: d.publicKey,

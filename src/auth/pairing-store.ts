@@ -16,7 +16,8 @@
  *   after the files are written, so concurrent approve/revoke never lose an
  *   update and memory always equals disk.
  */
-import { randomBytes, randomUUID, timingSafeEqual } from "node:crypto";
+import { randomUUID, timingSafeEqual } from "node:crypto";
+import { generateDeviceToken } from "./credentials.js";
 import { GatewayError } from "../core/errors.js";
 import { systemClock } from "../core/clock.js";
 import type { Clock } from "../core/clock.js";
@@ -261,7 +262,7 @@ export class PairingStore {
     return this.exclusive(async () => {
       const current = this.paired.get(deviceId);
       if (current === undefined) throw new GatewayError("NOT_FOUND", "device is not paired");
-      const deviceToken = randomBytes(32).toString("base64url");
+      const deviceToken = generateDeviceToken();
       const record: PairedRecord = { ...current, tokenHash: sha256Hex(deviceToken), tokenIssuedAtMs: this.clock.now() };
       const paired = new Map(this.paired);
       paired.set(deviceId, record);

@@ -4,6 +4,7 @@ import { parseArgs } from "node:util";
 import type { AuditFilter, QueriedLine, StoredAuditRecord } from "../audit/audit-reader.js";
 import { auditStats, parseLine, parseSince, queryAuditLines, readLines, verifyAudit } from "../audit/audit-reader.js";
 import { isGatewayError } from "../core/errors.js";
+import { terminalSafe } from "../core/terminal-text.js";
 
 export interface AuditCommandIo {
   auditPath: string;
@@ -25,19 +26,16 @@ export const AUDIT_USAGE = `Usage:
   --type     exact event type, or a prefix such as auth.*
   --since    a duration back from now (90s, 30m, 1h, 2d, 1w) or an ISO 8601 time
   --limit    keep the most recent N matches (printed oldest first)
-  --json     one JSON object per line, exactly as stored
+  --json     one JSON object per line, exactly as stored (JSON Lines, like audit.jsonl itself);
+             stats and verify print one JSON object
+  -h, --help this help
   verify     exits 0 when the hash chain is intact, 1 at the first tampered line
 `;
 
 class UsageError extends Error {}
 
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
-
-/** Neutralises terminal escapes and bidi overrides in text taken from the log. */
-function safe(s: string): string {
-  return s.replace(CONTROL_RE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-}
+/** Neutralises terminal escapes and bidi overrides in text taken from the log (one function for every CLI). */
+const safe = terminalSafe;
 
 function positiveInt(value: string | undefined, flag: string, fallback?: number): number | undefined {
   if (value === undefined) return fallback;

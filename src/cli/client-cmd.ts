@@ -1,5 +1,5 @@
 /** Shared flags and connection handling for commands that talk to a running gateway. */
-import { parseArgs } from "node:util";
+import { parseCliArgs } from "./args.js";
 import { GatewayClient, resolveTarget } from "./gateway-client.js";
 import type { CliIo } from "./io.js";
 
@@ -9,8 +9,8 @@ export const clientOptions = {
   json: { type: "boolean" },
 } as const;
 
-export function parseClientArgs<O extends Record<string, { type: "string" | "boolean"; multiple?: boolean }>>(args: string[], extra: O) {
-  return parseArgs({ args, options: { ...clientOptions, ...extra }, allowPositionals: true, strict: true });
+export function parseClientArgs<O extends Record<string, { type: "string" | "boolean"; multiple?: boolean; short?: string }>>(args: string[], extra: O) {
+  return parseCliArgs(args, { ...clientOptions, ...extra });
 }
 
 export async function withClient<T>(

@@ -8,12 +8,15 @@ import { formatReport } from "../doctor/format-findings.js";
 import { runDoctor } from "../doctor/run-doctor.js";
 import { CHECK_NAMES, isCheckName } from "../doctor/types.js";
 import type { CheckName } from "../doctor/types.js";
+import type { CliCommand } from "./help.js";
 
 export const DOCTOR_USAGE = `usage: clawdbot doctor [--check ${CHECK_NAMES.join("|")}|all]... [--fix] [--json] [--config PATH]
   --check  checks to run (repeat or comma-separate; default all)
   --fix    tighten file permissions that are too open (never follows symlinks)
   --json   print { ok, findings } as JSON
-exit status: 0 nothing failed, 1 something failed, 2 usage error
+  -h, --help  this help
+exit status: 0 nothing failed, 1 something failed (or doctor could not complete), 2 usage error
+(suitable as a systemd ExecStartPre=: see docs/systemd.md)
 `;
 
 export interface DoctorCommandIo {
@@ -76,3 +79,10 @@ export function parseChecks(raw: readonly string[]): CheckName[] | string {
   }
   return all ? [] : [...out];
 }
+
+export const doctorCommand: CliCommand = {
+  name: "doctor",
+  summary: "[--check NAME] [--fix] [--json]   check the setup against the guide's security checklist",
+  help: DOCTOR_USAGE,
+  run: (args, io, configFlag) => runDoctorCommand(args, { env: io.env, stdout: io.stdout, stderr: io.stderr, ...(configFlag ? { configFlag } : {}) }),
+};

@@ -6,7 +6,7 @@
  */
 import crypto from "node:crypto";
 import WebSocket from "ws";
-import { loadConfigFile, resolvePaths } from "../config/index.js";
+import { loadClientSettings, resolvePaths } from "../config/index.js";
 import { readGatewayToken } from "../auth/credentials.js";
 import { VERSION } from "../app/version.js";
 
@@ -40,15 +40,16 @@ export async function resolveTarget(opts: {
   if (url && !token && !isLocalOrTls(url))
     throw new ClientError(`refusing to send the stored gateway token to ${url}; pass --token (or CLAWDBOT_TOKEN) for a remote gateway`);
   if (!url || !token) {
-    const { config } = loadConfigFile({ path: paths.configPath, explicit: paths.configExplicit, env: opts.env });
+    // Only what this client needs: the address, and the shared secret when no credential was given.
+    const settings = loadClientSettings({ path: paths.configPath, explicit: paths.configExplicit, env: opts.env, needCredential: !token });
     if (!url) {
-      const bind = config.gateway.bind;
+      const bind = settings.bind;
       const host = bind === "0.0.0.0" || bind === "localhost" ? "127.0.0.1" : bind === "::" ? "::1" : bind;
-      url = `ws://${host.includes(":") ? `[${host}]` : host}:${config.gateway.port}`;
+      url = `ws://${host.includes(":") ? `[${host}]` : host}:${settings.port}`;
     }
     if (!token) {
-      if (config.gateway.auth.mode === "password") password = config.gateway.auth.password;
-      else token = config.gateway.auth.token ?? (await readGatewayToken(paths.stateDir));
+      if (settings.auth.mode === "password") password = settings.auth.password;
+      else token = settings.auth.token ?? (await readGatewayToken(paths.stateDir));
     }
   }
   if (url.startsWith("http://")) url = `ws://${url.slice(7)}`;
@@ -92,7 +93,13 @@ export class GatewayClient {
         done(new ClientError(`gateway refused the connection: HTTP ${res.statusCode}`));
         ws.terminate();
       });
-      ws.on("error", (e) => done(new ClientError(`cannot reach the gateway at ${target.url}: ${e.message}`)));
+      ws.on("error", (e) =>
+        done(
+          new ClientError(
+            `cannot reach the gateway at ${target.url}: ${e.message}${(e as NodeJS.ErrnoException).code === "ECONNREFUSED" ? " (is it running? start it with: clawdbot gateway)" : ""}`,
+          ),
+        ),
+      );
       ws.on("close", (code, reason) => {
         const err = new ClientError(`connection closed (${code}${reason.length ? `: ${reason.toString()}` : ""})`);
         for (const p of client.pending.values()) p.reject(err);

@@ -2,34 +2,28 @@
 /** `clawdbot` — one executable, one file per command. */
 import { realpathSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { runGatewayCommand } from "./gateway-cmd.js";
-import { runConfigCommand } from "./config-cmd.js";
-import { runTokenCommand } from "./token-cmd.js";
-import { runApprovalsCommand } from "./approvals-cmd.js";
-import { runDevicesCommand } from "./devices-cmd.js";
-import { runAuditCommand } from "./audit.js";
-import { runDoctorCommand } from "./doctor.js";
-import { auditPathFor, loadConfigFile, resolvePaths } from "../config/index.js";
 import { ClientError } from "./gateway-client.js";
 import { println, UsageError, type CliIo } from "./io.js";
+import { COMMANDS, findCommand } from "./commands.js";
+import { helpFor, wantsHelp } from "./help.js";
+import { describeStartError } from "./start-errors.js";
+import { resolvePaths } from "../config/index.js";
 import { VERSION } from "../app/version.js";
 
-const HELP = `clawdbot ${VERSION} — security-hardened gateway for AI agents and their tools
+export function globalHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return `clawdbot ${VERSION} — security-hardened gateway for AI agents and their tools
 
 Usage: clawdbot [--config PATH] <command> [options]
+       clawdbot <command> --help      help for one command (also: clawdbot <command> <sub> --help)
+       clawdbot -v | --version
 
-  gateway [--port N] [--bind ADDR]        run the gateway (default 127.0.0.1:18789, token auth)
-  config validate|show|schema [--json]    check, print (secrets redacted) or describe the config
-  token generate                          print a fresh random token (like openssl rand -base64 32)
-  token rotate                            replace the stored gateway token
-  audit query [--type T] [--actor ID] [--outcome O] [--since 1h|ISO] [--limit N] [--json]
-  audit tail [-f] | audit stats | audit verify
-  approvals list | approve ID | reject ID [--reason R] | watch      (talks to the running gateway)
-  devices list | approve ID --as PRINCIPAL | reject ID | revoke ID | rotate ID
-  doctor [--check credentials|auth|network|audit|rbac|sandbox|all] [--fix] [--json]
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}
 
 Environment: CLAWDBOT_STATE_DIR (default ~/.clawdbot), CLAWDBOT_CONFIG, CLAWDBOT_TOKEN (client commands).
-Client commands also take --url and --token.`;
+--json prints one JSON document (JSON Lines for streams: watch, audit query/tail); see docs/cli.md.`;
+}
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const args = [...argv];
@@ -48,34 +42,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   const [cmd, ...rest] = args;
   switch (cmd) {
-    case "gateway":
-      return runGatewayCommand(rest, io, configFlag);
-    case "config":
-      return runConfigCommand(rest, io, configFlag);
-    case "token":
-      return runTokenCommand(rest, io, configFlag);
-    case "approvals":
-      return runApprovalsCommand(rest, io, configFlag);
-    case "devices":
-      return runDevicesCommand(rest, io, configFlag);
-    case "doctor":
-      return runDoctorCommand(rest, { env: io.env, stdout: io.stdout, stderr: io.stderr, ...(configFlag ? { configFlag } : {}) });
-    case "audit": {
-      const paths = resolvePaths({ configFlag, env: io.env });
-      let configured: string | undefined;
-      try {
-        configured = loadConfigFile({ path: paths.configPath, explicit: paths.configExplicit, env: io.env }).config.gateway.audit.path;
-      } catch {
-        configured = undefined; // an invalid config must not stop reading the audit log
-      }
-      return runAuditCommand(rest, {
-        auditPath: auditPathFor(paths.stateDir, configured),
-        stdout: io.stdout,
-        stderr: io.stderr,
-        ...(io.signal ? { signal: io.signal } : {}),
-      });
-    }
     case "--version":
+    case "-v":
     case "version":
       println(io.stdout, VERSION);
       return 0;
@@ -83,11 +51,17 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
     case "help":
     case "--help":
     case "-h":
-      println(io.stdout, HELP);
+      if (cmd === "help" && rest[0] !== undefined) return main([rest[0], "--help"], io);
+      println(io.stdout, globalHelp());
       return 0;
-    default:
-      throw new UsageError(`unknown command ${JSON.stringify(cmd)}; see clawdbot --help`);
   }
+  const command = findCommand(cmd);
+  if (!command) throw new UsageError(`unknown command ${JSON.stringify(cmd)}; see clawdbot --help`);
+  if (wantsHelp(rest)) {
+    println(io.stdout, helpFor(command, rest));
+    return 0;
+  }
+  return command.run(rest, io, configFlag);
 }
 
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
@@ -106,7 +80,9 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       println(io.stderr, (e as Error).message);
       return 1;
     }
-    println(io.stderr, `clawdbot: ${(e as Error).message ?? String(e)}`);
+    // A state-dir problem in any command (token rotate, gateway, …) names the path and CLAWDBOT_STATE_DIR.
+    const stateDirProblem = describeStartError(e, { stateDir: resolvePaths({ env: io.env }).stateDir, bind: "", port: -1 });
+    println(io.stderr, `clawdbot: ${stateDirProblem ?? (e as Error).message ?? String(e)}`);
     return 1;
   }
 }
@@ -123,6 +99,13 @@ function isMainModule(): boolean {
 }
 const isMain = isMainModule();
 if (isMain) {
+  // `clawdbot audit query | head`: a reader that stops early ends the output, not with an EPIPE crash.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on("error", (e: NodeJS.ErrnoException) => {
+      if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
+      throw e;
+    });
+  }
   runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
     (code) => {
       process.exitCode = code;

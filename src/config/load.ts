@@ -10,6 +10,7 @@ import type { core as zcore } from "zod";
 import { ConfigError, type ConfigIssue } from "./errors.js";
 import { substituteEnv } from "./env-substitution.js";
 import { formatKeyPath } from "./key-path.js";
+import { describeYamlError } from "./yaml-errors.js";
 import { configSchema, type Config } from "./schema.js";
 
 export interface LoadedConfig {
@@ -22,17 +23,20 @@ export interface LoadedConfig {
   source: string;
 }
 
-export function loadConfigFile(opts: { path: string; explicit: boolean; env?: NodeJS.ProcessEnv }): LoadedConfig {
-  let source = "";
-  let file: string | undefined = opts.path;
+/** The config text, or "" with file undefined when no file exists at the default (not explicit) path. */
+export function readConfigSource(opts: { path: string; explicit: boolean }): { source: string; file: string | undefined } {
   try {
-    source = fs.readFileSync(opts.path, "utf8");
+    return { source: fs.readFileSync(opts.path, "utf8"), file: opts.path };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" && !opts.explicit) file = undefined;
-    else if (code === "ENOENT") throw new ConfigError([{ path: "(file)", message: `config file not found: ${opts.path}` }]);
-    else throw new ConfigError([{ path: "(file)", message: `cannot read config file ${opts.path}: ${code ?? "error"}` }]);
+    if (code === "ENOENT" && !opts.explicit) return { source: "", file: undefined };
+    if (code === "ENOENT") throw new ConfigError([{ path: "(file)", message: `config file not found: ${opts.path}` }]);
+    throw new ConfigError([{ path: "(file)", message: `cannot read config file ${opts.path}: ${code ?? "error"}` }]);
   }
+}
+
+export function loadConfigFile(opts: { path: string; explicit: boolean; env?: NodeJS.ProcessEnv }): LoadedConfig {
+  const { source, file } = readConfigSource(opts);
   const result = parseConfigText(source, opts.env ?? process.env, file);
   return { ...result, file, source };
 }
@@ -42,14 +46,11 @@ export function parseConfigText(
   env: NodeJS.ProcessEnv,
   file?: string,
 ): { config: Config; fromEnv: readonly string[] } {
-  // prettyErrors fills in line/column; only the code and position are reported, never the snippet.
+  // prettyErrors fills in line/column; the parser's snippet is not echoed (yaml-errors.ts shows the line, secrets masked).
   const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
     throw new ConfigError(
-      doc.errors.map((e) => ({
-        path: "(yaml)",
-        message: `${e.code === "DUPLICATE_KEY" ? "duplicate key" : "syntax error"} at line ${e.linePos?.[0]?.line ?? "?"}, column ${e.linePos?.[0]?.col ?? "?"}`,
-      })),
+      doc.errors.map((e) => describeYamlError(e, text)),
       file,
     );
   }

@@ -13,7 +13,7 @@ import { rbacCheck } from "./checks/rbac.js";
 import { sandboxCheck } from "./checks/sandbox.js";
 import { loadConfigForDoctor } from "./load-config.js";
 import { CHECK_NAMES } from "./types.js";
-import type { Check, CheckName, DoctorContext, Finding, SandboxProbe } from "./types.js";
+import type { Check, CheckName, DoctorContext, Finding, LoadedDoctorConfig, SandboxProbe } from "./types.js";
 
 export const CHECKS: Readonly<Record<CheckName, Check>> = {
   credentials: credentialsCheck,
@@ -36,11 +36,13 @@ export interface RunDoctorOptions {
   now?: number;
   /** Bubblewrap probe; default src/sandbox/bwrap.ts checkSandboxAvailable. */
   checkSandbox?: SandboxProbe;
+  /** The config in force, when the caller already holds it (the gateway at start, with --bind/--port applied). */
+  loaded?: LoadedDoctorConfig;
 }
 
 export async function runDoctor(opts: RunDoctorOptions): Promise<{ findings: Finding[]; ok: boolean }> {
   const selected = opts.checks.length === 0 ? [...CHECK_NAMES] : CHECK_NAMES.filter((c) => opts.checks.includes(c));
-  const { loaded, issues } = loadConfigForDoctor(opts);
+  const { loaded, issues } = opts.loaded ? { loaded: opts.loaded, issues: [] } : loadConfigForDoctor(opts);
   const ctx: DoctorContext = {
     stateDir: opts.stateDir,
     configPath: opts.configPath,

@@ -122,6 +122,17 @@ export class GatewayMetrics {
     this.toolLatency.observe({ tool: this.tools.value(tool), outcome: outcome === "ok" ? "ok" : this.reasons.value(outcome.toLowerCase()) }, seconds);
   }
 
+  /** Feeds the audit metrics from the audit log's observers (src/app/audit-tap.ts). */
+  auditObserver(): { written(e: { type: string; outcome: string; metadata?: Record<string, unknown> }, seconds: number): void; failed(): void } {
+    return {
+      written: (e, seconds) => {
+        this.auditWritten(seconds);
+        this.auditEvent(e);
+      },
+      failed: () => this.auditFailed(),
+    };
+  }
+
   auditWritten(seconds: number): void {
     this.auditWrite.observe(seconds);
   }

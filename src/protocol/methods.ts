@@ -18,6 +18,8 @@ export const METHOD_TABLE = {
   health: { permission: "authenticated", params: z.object({}).loose() },
   status: { permission: "authenticated", params: z.object({}).loose() },
   "tools.invoke": { permission: "tool", params: toolInvoke },
+  /** The tools the caller may use on the agent, each with the JSON Schema of its args. */
+  "tools.catalog": { permission: "authenticated", params: z.strictObject({ agentId: z.string().min(1).max(64).optional() }) },
   "exec.approval.list": { permission: "exec.approve", params: z.object({}).loose() },
   "exec.approval.resolve": {
     permission: "exec.approve",
@@ -27,6 +29,10 @@ export const METHOD_TABLE = {
       reason: z.string().max(1000).optional(),
     }),
   },
+  /** The caller's own pending requests (no exec.approve needed: they are the requester). */
+  "exec.approval.mine": { permission: "authenticated", params: z.object({}).loose() },
+  /** The requester withdraws their own pending request; anyone else gets FORBIDDEN (NOT_REQUESTER). */
+  "exec.approval.cancel": { permission: "authenticated", params: z.strictObject({ id: z.string().min(1).max(128) }) },
   "device.pair.list": { permission: "admin", params: z.object({}).loose() },
   "device.pair.approve": {
     permission: "admin",

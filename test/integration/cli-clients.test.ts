@@ -32,8 +32,8 @@ describe("CLI client commands", () => {
     for (let i = 0; i < 100 && !id; i++) {
       const list = await runCli(["approvals", "list", "--json", ...flags()], cliEnv());
       assert.equal(list.code, 0, list.stderr);
-      const first = list.stdout.trim().split("\n").filter(Boolean)[0];
-      if (first) id = JSON.parse(first).id;
+      const first = (JSON.parse(list.stdout) as { id: string }[])[0];
+      if (first) id = first.id;
       else await new Promise((r) => setTimeout(r, 50));
     }
     assert.ok(id, "the pending approval is listed");
@@ -54,7 +54,7 @@ describe("CLI client commands", () => {
     let id = "";
     for (let i = 0; i < 100 && !id; i++) {
       const list = await runCli(["approvals", "list", "--json", ...flags()], cliEnv());
-      const mine = list.stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l)).find((a) => a.command === "rm -r build");
+      const mine = (JSON.parse(list.stdout) as { id: string; command: string }[]).find((a) => a.command === "rm -r build");
       if (mine) id = mine.id;
       else await new Promise((r) => setTimeout(r, 50));
     }
