@@ -9,7 +9,6 @@
  */
 import type { AuditInput } from "../core/audit-types.js";
 import { terminalSafe } from "../core/terminal-text.js";
-import type { AuditLog } from "../audit/audit-log.js";
 import type { Logger } from "./logger.js";
 
 export const REFUSAL_SUMMARY_INTERVAL_MS = 60_000;
