@@ -132,13 +132,13 @@ test("verify exits 0 when intact and 1 with the first bad line", async () => {
   const path = await sampleLog();
   const ok = await run(path, ["verify"]);
   assert.equal(ok.code, 0);
-  assert.match(ok.out, /^OK: 4 lines/);
+  assert.match(ok.out, /^OK: 4 lines in .*audit\.jsonl, hash chain intact/);
   const lines = (await readFile(path, "utf8")).trimEnd().split("\n");
   lines[1] = (lines[1] as string).replace("rbac.denied", "rbac.allowed");
   await writeFile(path, `${lines.join("\n")}\n`);
   const bad = await run(path, ["verify"]);
   assert.equal(bad.code, 1);
-  assert.match(bad.out, /^TAMPERED: line 2: /);
+  assert.match(bad.out, /^TAMPERED: line 2 of .*audit\.jsonl: /);
   const json = await run(path, ["verify", "--json"]);
   assert.equal(json.code, 1);
   assert.equal((JSON.parse(json.out) as { firstBadLine: number }).firstBadLine, 2);

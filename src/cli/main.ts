@@ -7,9 +7,8 @@ import { runConfigCommand } from "./config-cmd.js";
 import { runTokenCommand } from "./token-cmd.js";
 import { runApprovalsCommand } from "./approvals-cmd.js";
 import { runDevicesCommand } from "./devices-cmd.js";
-import { runAuditCommand } from "./audit.js";
+import { runAuditCli } from "./audit.js";
 import { runDoctorCommand } from "./doctor.js";
-import { auditPathFor, loadConfigFile, resolvePaths } from "../config/index.js";
 import { ClientError } from "./gateway-client.js";
 import { println, UsageError, type CliIo } from "./io.js";
 import { VERSION } from "../app/version.js";
@@ -60,21 +59,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return runDevicesCommand(rest, io, configFlag);
     case "doctor":
       return runDoctorCommand(rest, { env: io.env, stdout: io.stdout, stderr: io.stderr, ...(configFlag ? { configFlag } : {}) });
-    case "audit": {
-      const paths = resolvePaths({ configFlag, env: io.env });
-      let configured: string | undefined;
-      try {
-        configured = loadConfigFile({ path: paths.configPath, explicit: paths.configExplicit, env: io.env }).config.gateway.audit.path;
-      } catch {
-        configured = undefined; // an invalid config must not stop reading the audit log
-      }
-      return runAuditCommand(rest, {
-        auditPath: auditPathFor(paths.stateDir, configured),
-        stdout: io.stdout,
-        stderr: io.stderr,
-        ...(io.signal ? { signal: io.signal } : {}),
-      });
-    }
+    case "audit":
+      return runAuditCli(rest, { configFlag, env: io.env, stdout: io.stdout, stderr: io.stderr, ...(io.signal ? { signal: io.signal } : {}) });
     case "--version":
     case "version":
       println(io.stdout, VERSION);

@@ -6,3 +6,4 @@ export { redactConfig, REDACTED } from "./redact.js";
 export { changedPaths } from "./diff.js";
 export { formatKeyPath } from "./key-path.js";
 export { substituteEnv, substituteString } from "./env-substitution.js";
+export { readConfigString, type SingleKey } from "./single-key.js";
