@@ -215,6 +215,11 @@ async function cmdVerify(args: string[], io: AuditCommandIo): Promise<number> {
     const torn = result.tornTail ? " (ignoring an unterminated last line)" : "";
     io.stdout.write(`OK: ${result.lines} lines in ${file}, hash chain intact${torn}; head ${result.lastHash}\n`);
   } else io.stdout.write(`TAMPERED: line ${result.firstBadLine} of ${file}: ${result.reason}\n`);
+  if (!values.json && result.unchained) {
+    const u = result.unchained;
+    io.stdout.write(`UNCHAINED: lines ${u.from}-${u.to} were adopted without a hash chain (written before it); they are sealed by the audit.adopt anchor after them\n`);
+  }
+  if (!values.json) for (const i of result.incidents ?? []) io.stdout.write(`WARNING: line ${i.line} (${safe(i.ts)}): ${safe(i.reason)}; the gateway restored the file (audit.break)\n`);
   return result.ok ? 0 : 1;
 }
 
