@@ -26,6 +26,7 @@ import { FrontDoor } from "./front-door.js";
 import { createHttpServer } from "./http-server.js";
 import { attachWebSocket } from "./ws-server.js";
 import { createReloader, isLoopbackHost, type ReloadResult } from "./reload.js";
+import { claimStateDir } from "./state-dir.js";
 
 export interface GatewayOptions {
   stateDir: string;
@@ -88,7 +89,29 @@ export async function loadRuntime(opts: {
   return { runtime: built.runtime, tokenCreated, tokenPath, source: loaded.source };
 }
 
+/** Starts the gateway holding the state directory's lock (one gateway per state dir); close() releases it. */
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
+  const lock = await claimStateDir(opts.stateDir, opts.logger);
+  let gw: Gateway;
+  try {
+    gw = await startGatewayLocked(opts);
+  } catch (e) {
+    await lock.release();
+    throw e;
+  }
+  return {
+    ...gw,
+    close: async () => {
+      try {
+        await gw.close();
+      } finally {
+        await lock.release();
+      }
+    },
+  };
+}
+
+async function startGatewayLocked(opts: GatewayOptions): Promise<Gateway> {
   const env = opts.env ?? process.env;
   const clock = opts.clock ?? systemClock;
   const log = opts.logger;
@@ -106,7 +129,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     throw new ConfigError([{ path: "gateway.bind", message: 'refusing a non-loopback bind with gateway.auth.mode "none"' }]);
 
   const auditPath = auditPathFor(opts.stateDir, cfg.gateway.audit.path);
-  const audit = await openAuditLog({ path: auditPath, enabled: cfg.gateway.audit.enabled, retentionDays: cfg.gateway.audit.retentionDays, clock });
+  const audit = await openAuditLog({
+    path: auditPath,
+    enabled: cfg.gateway.audit.enabled,
+    retentionDays: cfg.gateway.audit.retentionDays,
+    clock,
+    onWarning: (m) => log.warn(m),
+  });
   for (const agent of runtime.agents.values()) await fsp.mkdir(agent.workspace, { recursive: true, mode: 0o700 });
   const pairing = await PairingStore.open(path.join(opts.stateDir, "devices"), { clock, pendingTtlMs: cfg.gateway.pairing.pendingTtlMs });
   const tailscale = createTailscaleVerifier({
