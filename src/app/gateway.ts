@@ -2,12 +2,11 @@
  * The composition root: the one place that wires config, audit, identities,
  * limits, policy, approvals, tools and both transports together.
  */
-import fs from "node:fs";
 import fsp from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { systemClock, type Clock } from "../core/clock.js";
-import { auditPathFor, ConfigError, loadConfigFile, type ConfigIssue } from "../config/index.js";
+import { auditPathFor, ConfigError, loadConfigFile } from "../config/index.js";
 import { ensureGatewayToken, readGatewayToken, credentialsDir, GATEWAY_TOKEN_FILE } from "../auth/credentials.js";
 import { ensurePrivateDir } from "../store/atomic-file.js";
 import { openAuditLog } from "../audit/audit-log.js";
@@ -27,6 +26,7 @@ import { createHttpServer } from "./http-server.js";
 import { attachWebSocket } from "./ws-server.js";
 import { createReloader, isLoopbackHost, type ReloadResult } from "./reload.js";
 import { claimStateDir } from "./state-dir.js";
+import { watchFiles, type WatchTimers } from "./config-watch.js";
 
 export interface GatewayOptions {
   stateDir: string;
@@ -39,6 +39,8 @@ export interface GatewayOptions {
   clock?: Clock;
   /** Watch the config and credential files for changes (default true). */
   watch?: boolean;
+  /** Timers of the config watcher's settle logic (tests drive them deterministically). */
+  watchTimers?: WatchTimers;
 }
 
 export interface Gateway {
@@ -48,7 +50,7 @@ export interface Gateway {
   readonly auditPath: string;
   runtime(): Runtime;
   /** Re-reads config and credentials now (what the file watcher does). */
-  reload(): Promise<{ applied: boolean; changed: string[]; issues?: ConfigIssue[] }>;
+  reload(): Promise<ReloadResult>;
   close(): Promise<void>;
 }
 
@@ -217,7 +219,7 @@ async function startGatewayLocked(opts: GatewayOptions): Promise<Gateway> {
   const server = createHttpServer(ctx, pipeline);
   const wss = attachWebSocket(ctx, server, methodDeps);
 
-  // Config and credential reloads: one at a time, debounced after file changes.
+  // Config and credential reloads: one at a time, once a file change has settled (config-watch.ts).
   const reloadNow = createReloader(ctx, {
     configPath: opts.configPath,
     listenHost,
@@ -229,32 +231,21 @@ async function startGatewayLocked(opts: GatewayOptions): Promise<Gateway> {
     },
   });
   let reloadChain: Promise<unknown> = Promise.resolve();
-  const reload = (): Promise<ReloadResult> => {
-    const p = reloadChain.then(() => reloadNow());
+  const reload = (settledHash?: string): Promise<ReloadResult> => {
+    const p = reloadChain.then(() => reloadNow(settledHash));
     reloadChain = p.catch((e: unknown) => log.error(`reload failed: ${(e as Error).message}`));
     return p;
   };
-  const watchers: fs.FSWatcher[] = [];
-  let reloadTimer: NodeJS.Timeout | undefined;
-  const scheduleReload = (): void => {
-    if (reloadTimer) clearTimeout(reloadTimer);
-    reloadTimer = setTimeout(() => void reload().catch(() => undefined), 150);
-  };
-  if (opts.watch !== false) {
-    const watchDir = (dir: string, names: string[]): void => {
-      try {
-        const w = fs.watch(dir, { persistent: false }, (_ev, file) => {
-          if (file === null || names.includes(String(file))) scheduleReload();
+  const fileWatch =
+    opts.watch === false
+      ? undefined
+      : watchFiles({
+          files: [opts.configPath, path.join(credentialsDir(opts.stateDir), GATEWAY_TOKEN_FILE)],
+          settleMs: () => runtime.config.gateway.reload.settleMs,
+          log,
+          ...(opts.watchTimers ? { timers: opts.watchTimers } : {}),
+          onStable: (hash) => void reload(hash).catch(() => undefined),
         });
-        w.on("error", () => undefined);
-        watchers.push(w);
-      } catch {
-        log.warn(`cannot watch ${dir}; config changes need a restart`);
-      }
-    };
-    if (fs.existsSync(path.dirname(opts.configPath))) watchDir(path.dirname(opts.configPath), [path.basename(opts.configPath)]);
-    if (fs.existsSync(credentialsDir(opts.stateDir))) watchDir(credentialsDir(opts.stateDir), [GATEWAY_TOKEN_FILE]);
-  }
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -270,8 +261,7 @@ async function startGatewayLocked(opts: GatewayOptions): Promise<Gateway> {
   const close = async (): Promise<void> => {
     if (ctx.state.closing) return;
     ctx.state.closing = true;
-    if (reloadTimer) clearTimeout(reloadTimer);
-    for (const w of watchers) w.close();
+    fileWatch?.close();
     server.close();
     // Requests waiting for a human are answered now (rejected: shutdown), then in-flight work drains (bounded).
     currentApprovals().cancelAll("shutdown");

@@ -7,3 +7,4 @@ export { changedPaths } from "./diff.js";
 export { formatKeyPath } from "./key-path.js";
 export { substituteEnv, substituteString } from "./env-substitution.js";
 export { readConfigString, type SingleKey } from "./single-key.js";
+export { weakenedControls } from "./weakening.js";

@@ -84,6 +84,13 @@ const tailscaleSchema = z
   })
   .prefault({});
 
+/** Config-file reloads: a change is applied once the file has been stable (same content) for settleMs twice. */
+const reloadSchema = z
+  .strictObject({
+    settleMs: z.number().int().min(20).max(60_000).default(500),
+  })
+  .prefault({});
+
 const gatewaySchema = z
   .strictObject({
     port: port.default(18789),
@@ -96,6 +103,7 @@ const gatewaySchema = z
     audit: auditSchema,
     limits: limitsSchema,
     tailscale: tailscaleSchema,
+    reload: reloadSchema,
   })
   .prefault({});
 
