@@ -27,6 +27,8 @@ describe("one gateway per state directory (issue 10.2)", () => {
     const third = await spawnGateway(["--port", "0"], env(stateDir));
     try {
       assert.match(third.stderr(), new RegExp(`recovered a stale state-directory lock from pid ${first.child.pid} \\(its process is gone\\)`));
+      // A response proves the child's event loop ran past printing the listening line (its SIGTERM handler is set).
+      await (await fetch(`${third.url}/tools/invoke`)).text();
     } finally {
       third.child.kill("SIGTERM");
       assert.equal(await third.exited, 0);
