@@ -187,3 +187,23 @@ test("a Kubernetes ConfigMap ..data swap reloads, twice", async () => {
     await s.gw.close();
   }
 });
+
+test("a secret pasted as ${ghp_…} in a reloaded config is named in neither the log nor config.change", async () => {
+  const dir = await makeStateDir();
+  const configPath = path.join(dir, "config.yaml");
+  await fs.writeFile(configPath, HEAD(500), { mode: 0o600 });
+  const s = await start(configPath);
+  try {
+    const pasted = `ghp_${randomToken().replace(/[^A-Za-z0-9]/g, "").slice(0, 36)}`;
+    await fs.writeFile(configPath, `${HEAD(500)}models:\n  gh:\n    apiKey: "\${${pasted}}"\n`);
+    const r = await s.gw.reload();
+    assert.equal(r.applied, false);
+    assert.match(JSON.stringify(r.issues), /models\.gh\.apiKey.*name not shown/);
+    const line = changes(await s.audit())[0];
+    assert.equal(line?.outcome, "failure");
+    const everything = `${JSON.stringify(await s.audit())}\n${s.warnings.join("\n")}`;
+    assert.ok(!everything.includes(pasted.slice(4)), "the pasted secret appears nowhere");
+  } finally {
+    await s.gw.close();
+  }
+});
