@@ -115,12 +115,16 @@ export async function openAuditLog(opts: AuditLogOptions): Promise<AuditLog> {
 
   const monotonic = opts.monotonic ?? (clock === systemClock ? () => performance.now() : () => clock.now());
   const retentionClock = new RetentionClock(clock, monotonic, tail.lastTsMs, retentionDays);
+  let restoring = false;
   /** Before each batch: the path must still name the open file; if not, restore it (see identity.ts). */
   const beforeWrite = async (state: WriterState): Promise<WriterState | undefined> => {
     const loss = await checkIdentity(path, current);
     if (!loss) return undefined;
-    warn(`AUDIT LOG ${path} WAS ${loss.toUpperCase()} while the gateway was running; restoring it from the open file`);
+    // Once per incident, not once per failing batch while a restore keeps failing.
+    if (!restoring) warn(`AUDIT LOG ${path} WAS ${loss.toUpperCase()} while the gateway was running; restoring it from the open file`);
+    restoring = true;
     const r = await restoreLog(path, current, state, loss, clock.now());
+    restoring = false;
     current = r.opened;
     warn(`audit log ${path} restored (${state.goodSize} bytes) and the incident recorded as audit.break${r.movedAside ? `; the replacement was moved to ${r.movedAside}` : ""}`);
     return r.state;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { lstat, readFile, readdir, readlink, rename, stat, symlink, unlink, writeFile } from "node:fs/promises";
+import { lstat, mkdir, readFile, readdir, readlink, rename, rm, stat, symlink, unlink, writeFile } from "node:fs/promises";
+import { isGatewayError } from "../core/errors.js";
 import { join } from "node:path";
 import { test } from "node:test";
 import { openAuditLog } from "./audit-log.js";
@@ -67,4 +68,23 @@ test("audit.jsonl replaced by a symlink (or another file): the replacement is mo
   assert.equal(v.ok, true, v.reason);
   assert.deepEqual(v.incidents?.map((i) => i.reason), ["audit log replaced while the gateway was running", "audit log replaced while the gateway was running"]);
   assert.equal((await records(path)).filter((r) => r.type === "auth.login").length, 3);
+});
+
+test("when the file cannot be restored (its directory is gone) appends fail closed, warn once, and recover once it can", async () => {
+  const dir = join(await tempDir(), "logs");
+  const path = join(dir, "audit.jsonl");
+  const warnings: string[] = [];
+  const log = await openAuditLog({ path, retentionDays: 0, onWarning: (m) => warnings.push(m) });
+  await log.append(event({ metadata: { n: 1 } }));
+  await rm(dir, { recursive: true });
+  for (let i = 0; i < 3; i++) {
+    await assert.rejects(log.append(event()), (e: unknown) => isGatewayError(e) && e.code === "UNAVAILABLE");
+  }
+  assert.equal(log.failed, true);
+  assert.equal(warnings.filter((w) => /WAS DELETED/.test(w)).length, 1);
+  await mkdir(dir, { mode: 0o700 });
+  await log.append(event({ metadata: { n: 2 } }));
+  await log.close();
+  assert.deepEqual((await records(path)).map((r) => r.type), ["auth.login", "audit.break", "auth.login"]);
+  assert.equal((await verifyAudit(path)).ok, true);
 });
