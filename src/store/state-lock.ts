@@ -117,11 +117,31 @@ async function tryCreate(file: string, info: LockInfo): Promise<boolean> {
     await link(tmp, file);
     return true;
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "EEXIST") return false;
+    if (code === "EPERM" || code === "ENOTSUP" || code === "EOPNOTSUPP") return createExclusive(file, info); // no hard links here
     throw e;
   } finally {
     await unlink(tmp).catch(() => {});
   }
+}
+
+/** For filesystems without hard links: O_EXCL create, then write (a reader may briefly see it empty). */
+async function createExclusive(file: string, info: LockInfo): Promise<boolean> {
+  let fh;
+  try {
+    fh = await open(file, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw e;
+  }
+  try {
+    await fh.writeFile(`${JSON.stringify(info)}\n`);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  return true;
 }
 
 /** Moves a lock judged stale out of the way, unless it was replaced by a live one meanwhile. */
