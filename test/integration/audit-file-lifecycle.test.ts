@@ -4,7 +4,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { test } from "node:test";
 import { runCli } from "../helpers/cli.js";
-import { makeStateDir, startTestGateway } from "../helpers/harness.js";
+import { invokeHttp, makeStateDir, startTestGateway } from "../helpers/harness.js";
 
 test("a gateway whose audit.jsonl holds the guide's plain lines starts, adopts them and verify reports them unchained", async () => {
   const stateDir = await makeStateDir();
@@ -32,4 +32,21 @@ test("a gateway whose audit.jsonl holds the guide's plain lines starts, adopts t
   assert.equal(v.code, 0, v.stdout + v.stderr);
   assert.match(v.stdout, /^UNCHAINED: lines 1-2 were adopted without a hash chain/m);
   assert.ok(v.stderr.includes(`audit log: ${file}`));
+});
+
+test("deleting audit.jsonl under a running gateway loses nothing: the next audited event restores it with audit.break", async () => {
+  const t = await startTestGateway();
+  try {
+    assert.equal((await invokeHttp(t.httpUrl, "wrong-token-0123456789", { tool: "read", args: {} })).status, 401);
+    const before = await t.audit();
+    assert.ok(before.length > 0);
+    await fs.unlink(t.gw.auditPath);
+    assert.equal((await invokeHttp(t.httpUrl, "wrong-token-0123456789", { tool: "read", args: {} })).status, 401);
+    const after = await t.audit();
+    assert.deepEqual(after.slice(0, before.length).map((l) => l.eventId), before.map((l) => l.eventId));
+    assert.equal(after[before.length]?.type, "audit.break");
+    assert.equal(after[before.length + 1]?.type, "auth.failure");
+  } finally {
+    await t.close();
+  }
 });
