@@ -2,12 +2,11 @@
  * The composition root: the one place that wires config, audit, identities,
  * limits, policy, approvals, tools and both transports together.
  */
-import fs from "node:fs";
 import fsp from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { monotonicClock, systemClock, type Clock } from "../core/clock.js";
-import { auditPathFor, ConfigError, loadConfigFile, type ConfigIssue } from "../config/index.js";
+import { auditPathFor, ConfigError, loadConfigFile } from "../config/index.js";
 import { ensureGatewayToken, readGatewayToken, credentialsDir, GATEWAY_TOKEN_FILE } from "../auth/credentials.js";
 import { ensurePrivateDir } from "../store/atomic-file.js";
 import { openAuditLog } from "../audit/audit-log.js";
@@ -30,6 +29,8 @@ import { createHttpServer } from "./http-server.js";
 import { attachWebSocket } from "./ws-server.js";
 import { createReloader, isLoopbackHost, type ReloadResult } from "./reload.js";
 import { createOperatorNotices } from "./operator-notices.js";
+import { claimStateDir } from "./state-dir.js";
+import { watchFiles, type WatchTimers } from "./config-watch.js";
 
 export interface GatewayOptions {
   stateDir: string;
@@ -46,6 +47,8 @@ export interface GatewayOptions {
   watch?: boolean;
   /** How often refusals are summarised in the log (default 60 s; src/app/operator-notices.ts). */
   refusalSummaryMs?: number;
+  /** Timers of the config watcher's settle logic (tests drive them deterministically). */
+  watchTimers?: WatchTimers;
 }
 
 export interface Gateway {
@@ -55,7 +58,7 @@ export interface Gateway {
   readonly auditPath: string;
   runtime(): Runtime;
   /** Re-reads config and credentials now (what the file watcher does). */
-  reload(): Promise<{ applied: boolean; changed: string[]; issues?: ConfigIssue[] }>;
+  reload(): Promise<ReloadResult>;
   close(): Promise<void>;
 }
 
@@ -96,7 +99,29 @@ export async function loadRuntime(opts: {
   return { runtime: built.runtime, tokenCreated, tokenPath, source: loaded.source };
 }
 
+/** Starts the gateway holding the state directory's lock (one gateway per state dir); close() releases it. */
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
+  const lock = await claimStateDir(opts.stateDir, opts.logger);
+  let gw: Gateway;
+  try {
+    gw = await startGatewayLocked(opts);
+  } catch (e) {
+    await lock.release();
+    throw e;
+  }
+  return {
+    ...gw,
+    close: async () => {
+      try {
+        await gw.close();
+      } finally {
+        await lock.release();
+      }
+    },
+  };
+}
+
+async function startGatewayLocked(opts: GatewayOptions): Promise<Gateway> {
   const env = opts.env ?? process.env;
   const clock = opts.clock ?? systemClock;
   const log = opts.logger;
@@ -122,7 +147,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   });
   // The operator's log hears about waiting approvals/pairings and (summarised) refusals from the audit events.
   const notices = createOperatorNotices({ log, ...(opts.refusalSummaryMs ? { intervalMs: opts.refusalSummaryMs } : {}) });
-  const audit = tapAudit(await openAuditLog({ path: auditPath, enabled: cfg.gateway.audit.enabled, retentionDays: cfg.gateway.audit.retentionDays, clock }), [
+  const audit = tapAudit(await openAuditLog({
+      path: auditPath,
+      enabled: cfg.gateway.audit.enabled,
+      retentionDays: cfg.gateway.audit.retentionDays,
+      clock,
+      onWarning: (m) => log.warn(m),
+    }), [
     { written: (e) => notices.observe(e) },
     metrics.auditObserver(),
   ]);
@@ -216,7 +247,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const server = createHttpServer(ctx, pipeline);
   const wss = attachWebSocket(ctx, server, methodDeps);
 
-  // Config and credential reloads: one at a time, debounced after file changes.
+  // Config and credential reloads: one at a time, once a file change has settled (config-watch.ts).
   const reloadNow = createReloader(ctx, {
     configPath: opts.configPath,
     listenHost,
@@ -228,32 +259,21 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     },
   });
   let reloadChain: Promise<unknown> = Promise.resolve();
-  const reload = (): Promise<ReloadResult> => {
-    const p = reloadChain.then(() => reloadNow());
+  const reload = (settledHash?: string): Promise<ReloadResult> => {
+    const p = reloadChain.then(() => reloadNow(settledHash));
     reloadChain = p.catch((e: unknown) => log.error(`reload failed: ${(e as Error).message}`));
     return p;
   };
-  const watchers: fs.FSWatcher[] = [];
-  let reloadTimer: NodeJS.Timeout | undefined;
-  const scheduleReload = (): void => {
-    if (reloadTimer) clearTimeout(reloadTimer);
-    reloadTimer = setTimeout(() => void reload().catch(() => undefined), 150);
-  };
-  if (opts.watch !== false) {
-    const watchDir = (dir: string, names: string[]): void => {
-      try {
-        const w = fs.watch(dir, { persistent: false }, (_ev, file) => {
-          if (file === null || names.includes(String(file))) scheduleReload();
+  const fileWatch =
+    opts.watch === false
+      ? undefined
+      : watchFiles({
+          files: [opts.configPath, path.join(credentialsDir(opts.stateDir), GATEWAY_TOKEN_FILE)],
+          settleMs: () => runtime.config.gateway.reload.settleMs,
+          log,
+          ...(opts.watchTimers ? { timers: opts.watchTimers } : {}),
+          onStable: (hash) => void reload(hash).catch(() => undefined),
         });
-        w.on("error", () => undefined);
-        watchers.push(w);
-      } catch {
-        log.warn(`cannot watch ${dir}; config changes need a restart`);
-      }
-    };
-    if (fs.existsSync(path.dirname(opts.configPath))) watchDir(path.dirname(opts.configPath), [path.basename(opts.configPath)]);
-    if (fs.existsSync(credentialsDir(opts.stateDir))) watchDir(credentialsDir(opts.stateDir), [GATEWAY_TOKEN_FILE]);
-  }
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -269,8 +289,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const close = async (): Promise<void> => {
     if (ctx.state.closing) return;
     ctx.state.closing = true;
-    if (reloadTimer) clearTimeout(reloadTimer);
-    for (const w of watchers) w.close();
+    fileWatch?.close();
     notices.stop();
     server.close();
     // Requests waiting for a human are answered now (rejected: shutdown), then in-flight work drains (bounded).

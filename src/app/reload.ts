@@ -3,8 +3,12 @@
  * nothing, audited as `config.change` with key paths (never values). Refused:
  * an invalid file, a missing or empty file (a half-written save must not turn
  * the defaults on), and authentication off while listening beyond loopback.
+ * A reload from the file watcher names the content it saw settle; text that
+ * differs (still being written) is not applied. A change that weakens a
+ * control is applied loudly: a warning and `metadata.weakened` (key paths).
  */
-import { ConfigError, changedPaths, type ConfigIssue } from "../config/index.js";
+import { ConfigError, changedPaths, weakenedControls, type ConfigIssue } from "../config/index.js";
+import { textHash } from "./config-watch.js";
 import { CloseCodes } from "../protocol/frames.js";
 import { isLoopback } from "../transport/net/ip.js";
 import type { GatewayContext } from "./context.js";
@@ -20,6 +24,10 @@ export interface ReloadResult {
   applied: boolean;
   changed: string[];
   issues?: ConfigIssue[];
+  /** Key paths of controls the applied change weakened. */
+  weakened?: string[];
+  /** The file changed again after it had settled: nothing applied, the watcher tries again. */
+  unsettled?: boolean;
 }
 
 export function createReloader(
@@ -31,7 +39,7 @@ export function createReloader(
     load: () => Promise<{ runtime: Runtime; source: string }>;
     apply: (next: Runtime) => Promise<void>;
   },
-): () => Promise<ReloadResult> {
+): (settledHash?: string) => Promise<ReloadResult> {
   const refuse = async (issues: ConfigIssue[]): Promise<ReloadResult> => {
     ctx.log.error(`config change refused; the previous config stays in force:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}`);
     await ctx.audit.append({
@@ -43,7 +51,7 @@ export function createReloader(
     return { applied: false, changed: [], issues };
   };
 
-  return async () => {
+  return async (settledHash) => {
     let next: Runtime;
     let source: string;
     try {
@@ -51,6 +59,8 @@ export function createReloader(
     } catch (e) {
       return refuse(e instanceof ConfigError ? [...e.issues] : [{ path: "(file)", message: "could not be read" }]);
     }
+    // The text that settled must be the text loaded; a writer that resumed means the save is not finished.
+    if (settledHash !== undefined && next.configFile !== undefined && textHash(source) !== settledHash) return { applied: false, changed: [], unsettled: true };
     // A file that vanished or was emptied (mid-save, say) would otherwise switch the defaults on.
     if (ctx.runtime().configFile !== undefined && (next.configFile === undefined || source.trim() === ""))
       return refuse([{ path: "(file)", message: "the config file is missing or empty; restart the gateway to run on the defaults" }]);
@@ -61,6 +71,8 @@ export function createReloader(
     const changed = changedPaths(prev.config, next.config);
     const rotated = next.credentials.changedPrincipals(prev.credentials);
     if (changed.length === 0 && rotated.size === 0) return { applied: false, changed: [] };
+    const weakened = weakenedControls(prev.config, next.config);
+    if (weakened.length > 0) ctx.log.warn(`config change WEAKENS security controls: ${weakened.join(", ")}`);
     await ctx.audit.append({
       type: "config.change",
       actor: { type: "system", id: "gateway" },
@@ -71,6 +83,7 @@ export function createReloader(
         changed,
         ...(rotated.size > 0 ? { rotation: [...rotated].sort() } : {}),
         restartRequired: changed.filter((p) => RESTART_REQUIRED.test(p)),
+        ...(weakened.length > 0 ? { weakened } : {}),
       },
     });
     await o.apply(next);
@@ -80,6 +93,6 @@ export function createReloader(
       if (p && (p.method === "token" || p.method === "password") && rotated.has(p.id)) conn.close(CloseCodes.policyViolation, "credentials changed");
     }
     ctx.log.info(`config reloaded (${changed.length} key path(s) changed${rotated.size > 0 ? ", credentials rotated" : ""})`);
-    return { applied: true, changed };
+    return { applied: true, changed, ...(weakened.length > 0 ? { weakened } : {}) };
   };
 }

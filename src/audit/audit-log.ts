@@ -6,10 +6,14 @@ import type { AuditInput, AuditSink } from "../core/audit-types.js";
 import { buildRecord } from "./audit-record.js";
 import { ensureDir, fsyncDir, openLogFile, removeStaleTemps } from "./durable-file.js";
 import type { OpenedFile } from "./durable-file.js";
-import { GroupCommitWriter, unavailable } from "./group-commit.js";
-import { GENESIS_HASH } from "./hash-chain.js";
+import { GroupCommitWriter, unavailable, type WriterState } from "./group-commit.js";
+import { performance } from "node:perf_hooks";
+import { scanUnchained, type Adoption } from "./adopt.js";
+import { ADOPT_ANCHOR_TYPE, GENESIS_HASH } from "./hash-chain.js";
+import { checkIdentity, restoreLog } from "./identity.js";
 import { purgeExpiredLines } from "./retention.js";
-import { repairTail } from "./tail-repair.js";
+import { RetentionClock } from "./retention-clock.js";
+import { repairTail, type TailState } from "./tail-repair.js";
 
 export { traceIdFromTraceparent } from "./trace-id.js";
 
@@ -25,6 +29,10 @@ export interface AuditLogOptions {
   maxBatchDelayMs?: number;
   /** Most events per group commit (default 4096). */
   maxBatchSize?: number;
+  /** Loud problems (file deleted or replaced, clock disagreeing with the log); the gateway logs them as warnings. */
+  onWarning?: (message: string) => void;
+  /** Monotonic ms (default performance.now() with the system clock, else the clock itself). */
+  monotonic?: () => number;
 }
 
 export interface AuditLog extends AuditSink {
@@ -89,8 +97,10 @@ export async function openAuditLog(opts: AuditLogOptions): Promise<AuditLog> {
   const clock = opts.clock ?? systemClock;
   const path = opts.path;
 
+  const warn = opts.onWarning ?? ((): void => {});
   let current: OpenedFile;
-  let tail = { goodSize: 0, head: GENESIS_HASH, truncatedBytes: 0 };
+  let tail: TailState = { goodSize: 0, head: GENESIS_HASH, truncatedBytes: 0 };
+  let adoption: Adoption | undefined;
   try {
     await ensureDir(dirname(path));
     await removeStaleTemps(path);
@@ -101,14 +111,34 @@ export async function openAuditLog(opts: AuditLogOptions): Promise<AuditLog> {
   }
   try {
     if (current.regular) tail = await repairTail(current.fh, current.size);
+    if (tail.unchained) {
+      adoption = await scanUnchained(path, tail.goodSize);
+      tail = { ...tail, head: adoption.digest };
+    }
   } catch (e) {
     await current.fh.close();
     throw e instanceof GatewayError ? e : new GatewayError("UNAVAILABLE", `audit log cannot be opened: ${path}: ${openFailure(e)}`, { cause: e });
   }
 
+  const monotonic = opts.monotonic ?? (clock === systemClock ? () => performance.now() : () => clock.now());
+  const retentionClock = new RetentionClock(clock, monotonic, tail.lastTsMs, retentionDays);
+  let restoring = false;
+  /** Before each batch: the path must still name the open file; if not, restore it (see identity.ts). */
+  const beforeWrite = async (state: WriterState): Promise<WriterState | undefined> => {
+    const loss = await checkIdentity(path, current);
+    if (!loss) return undefined;
+    // Once per incident, not once per failing batch while a restore keeps failing.
+    if (!restoring) warn(`AUDIT LOG ${path} WAS ${loss.toUpperCase()} while the gateway was running; restoring it from the open file`);
+    restoring = true;
+    const r = await restoreLog(path, current, state, loss, clock.now());
+    restoring = false;
+    current = r.opened;
+    warn(`audit log ${path} restored (${state.goodSize} bytes) and the incident recorded as audit.break${r.movedAside ? `; the replacement was moved to ${r.movedAside}` : ""}`);
+    return r.state;
+  };
   const writer = new GroupCommitWriter(
     { file: current.file, goodSize: tail.goodSize, head: tail.head },
-    { maxBatchSize, maxBatchDelayMs },
+    { maxBatchSize, maxBatchDelayMs, beforeWrite },
   );
   let closed = false;
   let timer: NodeJS.Timeout | undefined;
@@ -124,12 +154,24 @@ export async function openAuditLog(opts: AuditLogOptions): Promise<AuditLog> {
     return writer.enqueue(record);
   };
 
-  const purgeExpired = (): Promise<{ removed: number }> => {
-    if (retentionDays === 0 || !current.regular) return Promise.resolve({ removed: 0 });
-    if (closed) return Promise.reject(new GatewayError("UNAVAILABLE", "audit log is closed"));
+  const purgeExpired = async (): Promise<{ removed: number }> => {
+    if (retentionDays === 0 || !current.regular) return { removed: 0 };
+    if (closed) throw new GatewayError("UNAVAILABLE", "audit log is closed");
+    const when = retentionClock.decide();
+    if (when.distrust) {
+      const d = when.distrust;
+      warn(
+        when.nowMs === undefined
+          ? `audit retention skipped: the clock (${d.clock}) is behind the audit log (${d.logTime})`
+          : `audit retention counts from the log's time (${d.logTime}), not the clock (${d.clock}), which is ahead of it`,
+      );
+      await append({ type: "audit.clock", actor: { type: "system", id: "gateway" }, outcome: "failure", metadata: { ...d, retentionDays } });
+    }
+    const nowMs = when.nowMs;
+    if (nowMs === undefined) return { removed: 0 };
     return writer.exclusive(async (state) => {
       try {
-        const out = await purgeExpiredLines({ path, current, state, nowMs: clock.now(), retentionDays });
+        const out = await purgeExpiredLines({ path, current, state, nowMs, retentionDays });
         if (!out.reopened) return { result: { removed: out.removed } };
         current = out.reopened.opened;
         return { result: { removed: out.removed }, state: out.reopened.state };
@@ -146,6 +188,8 @@ export async function openAuditLog(opts: AuditLogOptions): Promise<AuditLog> {
       if (closed) return;
       closed = true;
       if (timer) clearInterval(timer);
+      // A deletion just before shutdown is still caught and restored.
+      await writer.exclusive(async () => ({ result: undefined })).catch(() => {});
       await writer.idle();
       try {
         await current.fh.datasync();
@@ -159,6 +203,19 @@ export async function openAuditLog(opts: AuditLogOptions): Promise<AuditLog> {
   };
 
   try {
+    if (adoption) {
+      warn(`audit log ${path}: adopted ${adoption.lines} line(s) written without a hash chain; the chain starts at an audit.adopt anchor`);
+      await append({
+        type: ADOPT_ANCHOR_TYPE,
+        actor: { type: "system", id: "gateway" },
+        outcome: "success",
+        metadata: {
+          adoptedLines: adoption.lines,
+          adoptedDigest: adoption.digest,
+          ...(adoption.firstTs ? { firstTs: adoption.firstTs, lastTs: adoption.lastTs } : {}),
+        },
+      });
+    }
     if (tail.truncatedBytes > 0) {
       await append({
         type: "audit.repair",

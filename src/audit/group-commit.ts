@@ -22,6 +22,11 @@ export interface WriterState {
 export interface GroupCommitOptions {
   maxBatchSize: number;
   maxBatchDelayMs: number;
+  /**
+   * Runs before each batch and each exclusive task (the file identity check):
+   * may return a replacement state; throwing fails the batch closed.
+   */
+  beforeWrite?: (state: WriterState) => Promise<WriterState | undefined>;
 }
 
 interface Pending {
@@ -76,6 +81,7 @@ export class GroupCommitWriter {
     return new Promise<T>((resolve, reject) => {
       this.tasks.push(async () => {
         try {
+          await this.checkState();
           if (this.dirty) await this.undoPartial();
           const out = await fn(this.state);
           if (out.state) this.state = out.state;
@@ -121,21 +127,32 @@ export class GroupCommitWriter {
     }
   }
 
+  private async checkState(): Promise<void> {
+    const next = await this.opts.beforeWrite?.(this.state);
+    if (next) {
+      this.state = next;
+      this.dirty = false; // the new file holds only durable lines
+    }
+  }
+
   private async undoPartial(): Promise<void> {
     await this.state.file.truncate(this.state.goodSize);
     this.dirty = false;
   }
 
   private async commit(batch: Pending[]): Promise<void> {
-    let head = this.state.head;
-    const parts: string[] = [];
-    for (const p of batch) {
-      const { text, hash } = chainRecord(p.record, head);
-      parts.push(text);
-      head = hash;
-    }
-    const buf = Buffer.from(parts.join(""), "utf8");
+    let head = "";
+    let buf = Buffer.alloc(0);
     try {
+      await this.checkState();
+      head = this.state.head;
+      const parts: string[] = [];
+      for (const p of batch) {
+        const chained = chainRecord(p.record, head);
+        parts.push(chained.text);
+        head = chained.hash;
+      }
+      buf = Buffer.from(parts.join(""), "utf8");
       if (this.dirty) await this.undoPartial();
       this.dirty = true; // until durable, the bytes past goodSize are not ours to keep
       await this.state.file.write(buf, this.state.goodSize);

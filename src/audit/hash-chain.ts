@@ -35,3 +35,22 @@ export function isRetentionAnchor(line: Record<string, unknown>): boolean {
   if (meta === null || typeof meta !== "object") return false;
   return isHash(line.prevHash) && (meta as Record<string, unknown>).anchorHash === line.prevHash;
 }
+
+/** The first chained line after lines adopted without a chain (see docs/audit.md, "Adopted lines"). */
+export const ADOPT_ANCHOR_TYPE = "audit.adopt";
+
+/** A line recording that the file was deleted or replaced while the gateway ran (and restored). */
+export const BREAK_EVENT_TYPE = "audit.break";
+
+/** True for a line with neither chain field: written without a hash chain (an earlier Clawdbot). */
+export function isUnchained(line: Record<string, unknown>): boolean {
+  return line.hash === undefined && line.prevHash === undefined;
+}
+
+/**
+ * Folds an unchained line into the running digest that seals adopted lines:
+ * sha256_hex(previous digest + the line's exact text without its newline).
+ */
+export function unchainedStep(prev: string, text: string): string {
+  return createHash("sha256").update(prev).update(text).digest("hex");
+}

@@ -6,7 +6,7 @@ import { buildRecord, chainRecord } from "./audit-record.js";
 import { fsyncDir, openLogFile, purgeTempPrefix } from "./durable-file.js";
 import type { OpenedFile } from "./durable-file.js";
 import type { CommitFile, WriterState } from "./group-commit.js";
-import { RETENTION_ANCHOR_TYPE, isHash, isRetentionAnchor } from "./hash-chain.js";
+import { GENESIS_HASH, RETENTION_ANCHOR_TYPE, isHash, isRetentionAnchor, isUnchained, unchainedStep } from "./hash-chain.js";
 import { parseLine, readLines } from "./line-reader.js";
 
 export interface PurgeInput {
@@ -34,25 +34,32 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 const refuse = (): Promise<never> => Promise.reject(new Error("audit log could not be reopened after retention"));
 const FAIL_CLOSED_FILE: CommitFile = { write: refuse, datasync: refuse, truncate: refuse };
 
-/** Counts the leading lines older than `cutoffMs`; retention only ever removes a prefix. */
+/**
+ * Counts the leading lines older than `cutoffMs`; retention only ever removes a
+ * prefix. Tracks the hash the first kept line chains to: its prevHash, or for
+ * an adopted unchained line the running digest up to it.
+ */
 async function scanExpired(path: string, goodSize: number, cutoffMs: number): Promise<ExpiredPrefix> {
   let removed = 0;
   let onlyAnchor = true;
+  let chainedTo = GENESIS_HASH;
   for await (const raw of readLines(path)) {
     if (!raw.terminated || raw.end > goodSize) break;
     const line = parseLine(raw.text);
     const ts = typeof line?.ts === "string" ? Date.parse(line.ts) : NaN;
     if (!line || !Number.isFinite(ts) || ts >= cutoffMs) {
-      const prevHash = line?.prevHash;
+      const prevHash = line && isUnchained(line) ? chainedTo : line?.prevHash;
       return { removed, onlyAnchor, firstKept: isHash(prevHash) ? { start: raw.start, prevHash } : undefined };
     }
-    if (!(raw.start === 0 && isRetentionAnchor(line))) onlyAnchor = false;
+    const anchor = raw.start === 0 && isRetentionAnchor(line);
+    if (!anchor) onlyAnchor = false;
+    chainedTo = anchor ? (line.prevHash as string) : isUnchained(line) ? unchainedStep(chainedTo, raw.text) : String(line.hash);
     removed++;
   }
   return { removed, onlyAnchor };
 }
 
-async function copyRange(from: FileHandle, to: FileHandle, start: number, end: number, toPos: number): Promise<void> {
+export async function copyRange(from: FileHandle, to: FileHandle, start: number, end: number, toPos: number): Promise<void> {
   const buf = Buffer.allocUnsafe(1024 * 1024);
   for (let pos = start; pos < end; ) {
     const { bytesRead } = await from.read(buf, 0, Math.min(buf.length, end - pos), pos);

@@ -1,6 +1,6 @@
 import type { FileHandle } from "node:fs/promises";
 import { GatewayError } from "../core/errors.js";
-import { GENESIS_HASH, isHash, isRetentionAnchor } from "./hash-chain.js";
+import { GENESIS_HASH, isHash, isRetentionAnchor, isUnchained } from "./hash-chain.js";
 import { parseLine } from "./line-reader.js";
 
 /** What the writer needs to know about the existing file. */
@@ -11,6 +11,10 @@ export interface TailState {
   head: string;
   /** Bytes removed from a torn tail (0 when the file was whole). */
   truncatedBytes: number;
+  /** The last whole line has no hash chain: the caller decides whether the file can be adopted. */
+  unchained?: boolean;
+  /** `ts` of the last whole line (ms), when it has one: the log's own idea of "latest". */
+  lastTsMs?: number;
 }
 
 /** A crash tears at most the last group commit; refuse to cut more than this automatically. */
@@ -65,7 +69,8 @@ async function findLastWholeLine(fh: FileHandle, size: number): Promise<LastLine
  * Inspects the end of an open log and truncates a torn tail (a final fragment
  * without newline, or trailing lines that do not parse) back to the last whole
  * line. Refuses (UNAVAILABLE) when the damage is larger than a crash can cause
- * or the last line carries no hash chain.
+ * or the last line carries half a hash chain; a last line with none is flagged
+ * `unchained` (see adopt.ts).
  */
 export async function repairTail(fh: FileHandle, size: number): Promise<TailState> {
   if (size === 0) return { goodSize: 0, head: GENESIS_HASH, truncatedBytes: 0 };
@@ -74,16 +79,20 @@ export async function repairTail(fh: FileHandle, size: number): Promise<TailStat
   if (size - goodSize > MAX_REPAIR_BYTES) {
     throw new GatewayError("UNAVAILABLE", "audit log tail is damaged beyond automatic repair");
   }
-  if (last && !(isHash(last.line.hash) && isHash(last.line.prevHash))) {
-    throw new GatewayError("UNAVAILABLE", "audit log last line has no hash chain; refusing to append");
+  const unchained = last !== undefined && isUnchained(last.line);
+  if (last && !unchained && !(isHash(last.line.hash) && isHash(last.line.prevHash))) {
+    throw new GatewayError("UNAVAILABLE", "audit log last line has a partial hash chain; refusing to append");
   }
   if (goodSize < size) {
     await fh.truncate(goodSize);
     await fh.datasync();
   }
+  const lastTsMs = typeof last?.line.ts === "string" ? Date.parse(last.line.ts) : NaN;
   return {
     goodSize,
-    head: last ? headAfter(last.line, last.start) : GENESIS_HASH,
+    head: last && !unchained ? headAfter(last.line, last.start) : GENESIS_HASH,
     truncatedBytes: size - goodSize,
+    ...(unchained ? { unchained } : {}),
+    ...(Number.isFinite(lastTsMs) ? { lastTsMs } : {}),
   };
 }

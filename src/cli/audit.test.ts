@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { appendFile, readFile, writeFile } from "node:fs/promises";
+import { appendFile, readFile, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { test } from "node:test";
 import { FakeClock } from "../core/clock.js";
@@ -132,13 +132,13 @@ test("verify exits 0 when intact and 1 with the first bad line", async () => {
   const path = await sampleLog();
   const ok = await run(path, ["verify"]);
   assert.equal(ok.code, 0);
-  assert.match(ok.out, /^OK: 4 lines/);
+  assert.match(ok.out, /^OK: 4 lines in .*audit\.jsonl, hash chain intact/);
   const lines = (await readFile(path, "utf8")).trimEnd().split("\n");
   lines[1] = (lines[1] as string).replace("rbac.denied", "rbac.allowed");
   await writeFile(path, `${lines.join("\n")}\n`);
   const bad = await run(path, ["verify"]);
   assert.equal(bad.code, 1);
-  assert.match(bad.out, /^TAMPERED: line 2: /);
+  assert.match(bad.out, /^TAMPERED: line 2 of .*audit\.jsonl: /);
   const json = await run(path, ["verify", "--json"]);
   assert.equal(json.code, 1);
   assert.equal((JSON.parse(json.out) as { firstBadLine: number }).firstBadLine, 2);
@@ -189,4 +189,22 @@ test("tail -f follows a retention rewrite without repeating lines", async () => 
   ac.abort();
   assert.equal((await following).code, 0);
   assert.deepEqual(jsonLines(stdout.text).map((l) => l.type), ["auth.failure", "auth.login", "config.change"]);
+});
+
+test("verify names adopted unchained lines and restore incidents", async () => {
+  const dir = await tempDir("audit-cli-");
+  const path = join(dir, "audit.jsonl");
+  const plain = JSON.stringify({ ts: "2024-01-15T10:30:00.000Z", eventId: "550e8400-e29b-41d4-a716-446655440000", type: "auth.login", actor: { type: "device", id: "d" }, outcome: "success", traceId: "4bf92f3577b34da6a3ce929d0e0e4736", metadata: {} });
+  await writeFile(path, `${plain}\n${plain}\n`);
+  const log = await openAuditLog({ path, clock: new FakeClock(T0), retentionDays: 0 });
+  await unlink(path);
+  await log.append(event());
+  await log.close();
+  const r = await run(path, ["verify"]);
+  assert.equal(r.code, 0, r.out);
+  assert.match(r.out, /^UNCHAINED: lines 1-2 were adopted without a hash chain/m);
+  assert.match(r.out, /^WARNING: line 4 \(.*\): audit log deleted while the gateway was running; the gateway restored the file/m);
+  const json = JSON.parse((await run(path, ["verify", "--json"])).out) as { unchained: unknown; incidents: unknown[] };
+  assert.deepEqual(json.unchained, { from: 1, to: 2 });
+  assert.equal(json.incidents.length, 1);
 });

@@ -5,6 +5,7 @@ import type { AuditFilter, QueriedLine, StoredAuditRecord } from "../audit/audit
 import { auditStats, parseLine, parseSince, queryAuditLines, readLines, verifyAudit } from "../audit/audit-reader.js";
 import { isGatewayError } from "../core/errors.js";
 import { terminalSafe } from "../core/terminal-text.js";
+import { ConfigError, auditPathFor, loadConfigFile, readConfigString, resolvePaths } from "../config/index.js";
 
 export interface AuditCommandIo {
   auditPath: string;
@@ -22,6 +23,7 @@ export const AUDIT_USAGE = `Usage:
   clawdbot audit tail [-f] [-n N] [--json]
   clawdbot audit stats [--json]
   clawdbot audit verify [--json]
+  (any of them) --file PATH   read this log instead of the one the config names
 
   --type     exact event type, or a prefix such as auth.*
   --since    a duration back from now (90s, 30m, 1h, 2d, 1w) or an ISO 8601 time
@@ -205,11 +207,17 @@ async function cmdStats(args: string[], io: AuditCommandIo): Promise<number> {
 async function cmdVerify(args: string[], io: AuditCommandIo): Promise<number> {
   const { values } = parseArgs({ args, strict: true, options: { json: { type: "boolean", default: false } } });
   const result = await verifyAudit(io.auditPath);
-  if (values.json) io.stdout.write(`${JSON.stringify(result)}\n`);
+  const file = safe(io.auditPath);
+  if (values.json) io.stdout.write(`${JSON.stringify({ file: io.auditPath, ...result })}\n`);
   else if (result.ok) {
     const torn = result.tornTail ? " (ignoring an unterminated last line)" : "";
-    io.stdout.write(`OK: ${result.lines} lines, hash chain intact${torn}; head ${result.lastHash}\n`);
-  } else io.stdout.write(`TAMPERED: line ${result.firstBadLine}: ${result.reason}\n`);
+    io.stdout.write(`OK: ${result.lines} lines in ${file}, hash chain intact${torn}; head ${result.lastHash}\n`);
+  } else io.stdout.write(`TAMPERED: line ${result.firstBadLine} of ${file}: ${result.reason}\n`);
+  if (!values.json && result.unchained) {
+    const u = result.unchained;
+    io.stdout.write(`UNCHAINED: lines ${u.from}-${u.to} were adopted without a hash chain (written before it); they are sealed by the audit.adopt anchor after them\n`);
+  }
+  if (!values.json) for (const i of result.incidents ?? []) io.stdout.write(`WARNING: line ${i.line} (${safe(i.ts)}): ${safe(i.reason)}; the gateway restored the file (audit.break)\n`);
   return result.ok ? 0 : 1;
 }
 
@@ -249,3 +257,78 @@ export async function runAuditCommand(args: string[], io: AuditCommandIo): Promi
   }
 }
 
+
+/** Which log the audit commands read, and how that was decided (printed, never silent). */
+export interface AuditTarget {
+  path: string;
+  /** Printed to stderr: which file, and why when it is not simply the configured one. */
+  note: string;
+}
+
+/**
+ * The audit log the config names. When the whole config cannot load (an unset
+ * `${VAR}` elsewhere in the operator's shell), `gateway.audit.path` is read on
+ * its own; when even that cannot be resolved, this throws a ConfigError naming
+ * the key rather than falling back to `<state>/audit.jsonl`.
+ */
+export function resolveAuditTarget(opts: { configFlag?: string | undefined; env: NodeJS.ProcessEnv; fileFlag?: string | undefined }): AuditTarget {
+  const paths = resolvePaths({ configFlag: opts.configFlag, env: opts.env });
+  if (opts.fileFlag !== undefined) {
+    const path = auditPathFor(process.cwd(), opts.fileFlag);
+    return { path, note: `audit log: ${path} (--file)` };
+  }
+  const src = { path: paths.configPath, explicit: paths.configExplicit, env: opts.env };
+  try {
+    const loaded = loadConfigFile(src);
+    const path = auditPathFor(paths.stateDir, loaded.config.gateway.audit.path);
+    return { path, note: `audit log: ${path}${loaded.file ? "" : " (no config file: the default)"}` };
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+  }
+  try {
+    const key = readConfigString(src, ["gateway", "audit", "path"]);
+    const path = auditPathFor(paths.stateDir, key.value);
+    return {
+      path,
+      note: `audit log: ${path} (the config ${paths.configPath} has errors elsewhere, see clawdbot config validate; gateway.audit.path ${key.value === undefined ? "is not set there: the default" : "was read on its own"})`,
+    };
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    const why = e.issues.map((i) => `${i.path}: ${i.message}`).join("; ");
+    throw new ConfigError(
+      [{ path: "gateway.audit.path", message: `cannot tell which audit log the config names (${why}); set the variable or pass --file PATH` }],
+      paths.configPath,
+    );
+  }
+}
+
+/** `clawdbot audit …` from the command line: `--file PATH` or the configured log, always named on stderr. */
+export async function runAuditCli(
+  args: string[],
+  io: { configFlag?: string | undefined; env: NodeJS.ProcessEnv; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; signal?: AbortSignal },
+): Promise<number> {
+  const rest = [...args];
+  let fileFlag: string | undefined;
+  const fi = rest.findIndex((a) => a === "--file" || a.startsWith("--file="));
+  if (fi >= 0) {
+    const a = rest[fi] as string;
+    fileFlag = a.includes("=") ? a.slice("--file=".length) : rest[fi + 1];
+    rest.splice(fi, a.includes("=") ? 1 : 2);
+    if (!fileFlag) {
+      io.stderr.write(`--file needs a path\n${AUDIT_USAGE}`);
+      return 2;
+    }
+  }
+  const sub = rest[0];
+  if (sub === undefined || sub === "help" || sub === "--help" || sub === "-h" || !Object.hasOwn(COMMANDS, sub))
+    return runAuditCommand(rest, { auditPath: "", stdout: io.stdout, stderr: io.stderr });
+  let target: AuditTarget;
+  try {
+    target = resolveAuditTarget({ configFlag: io.configFlag, env: io.env, fileFlag });
+  } catch (e) {
+    io.stderr.write(`${safe((e as Error).message)}\n`);
+    return 1;
+  }
+  io.stderr.write(`${safe(target.note)}\n`);
+  return runAuditCommand(rest, { auditPath: target.path, stdout: io.stdout, stderr: io.stderr, ...(io.signal ? { signal: io.signal } : {}) });
+}

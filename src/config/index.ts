@@ -7,3 +7,5 @@ export { changedPaths } from "./diff.js";
 export { formatKeyPath } from "./key-path.js";
 export { substituteEnv, substituteString } from "./env-substitution.js";
 export { loadClientSettings, type ClientSettings } from "./client-settings.js";
+export { readConfigString, type SingleKey } from "./single-key.js";
+export { weakenedControls } from "./weakening.js";

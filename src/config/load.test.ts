@@ -289,3 +289,28 @@ describe("no secret ever appears in a ConfigError message", () => {
     });
   }
 });
+
+describe("nested ${…} defaults in the loader (issue 9.12)", () => {
+  it("a nested default resolves to the variable's value, never to the literal ${…} text", () => {
+    const yaml = 'gateway:\n  auth:\n    token: "${UNSET:-${GATEWAY_TOKEN}}"\n';
+    assert.equal(parseConfigText(yaml, { GATEWAY_TOKEN: STRONG }).config.gateway.auth.token, STRONG);
+    const issues = issuesOf(yaml, {});
+    assert.deepEqual(issues, [{ path: "gateway.auth.token", message: "environment variable GATEWAY_TOKEN is not set" }]);
+  });
+
+  it("an unterminated or malformed reference is refused at its key path, whatever else is set", () => {
+    for (const token of ["${UNSET:-${GATEWAY_TOKEN}", "${GATEWAY_TOKEN", "x${${GATEWAY_TOKEN}}"]) {
+      const issues = issuesOf(`gateway:\n  auth:\n    token: "${token}"\n`, { GATEWAY_TOKEN: STRONG });
+      assert.equal(issues[0]?.path, "gateway.auth.token", token);
+      assert.match(issues[0]?.message ?? "", /variable reference/);
+      assert.ok(!JSON.stringify(issues).includes(STRONG));
+    }
+  });
+
+  it("a secret pasted as ${ghp_…} is not echoed in the error", () => {
+    const pasted = `ghp_${crypto.randomBytes(18).toString("hex")}`;
+    const err = errorOf(`gateway:\n  auth:\n    token: "\${${pasted}}"\n`);
+    assert.ok(!err.message.includes(pasted.slice(4, 16)), err.message);
+    assert.match(err.message, /gateway\.auth\.token: environment variable \(name not shown/);
+  });
+});

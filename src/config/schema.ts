@@ -105,6 +105,13 @@ const metricsSchema = z
   })
   .prefault({});
 
+/** Config-file reloads: a change is applied once the file has been stable (same content) for settleMs twice. */
+const reloadSchema = z
+  .strictObject({
+    settleMs: z.number().int().min(20).max(60_000).default(500),
+  })
+  .prefault({});
+
 const gatewaySchema = z
   .strictObject({
     port: port.default(18789),
@@ -118,6 +125,7 @@ const gatewaySchema = z
     limits: limitsSchema,
     tailscale: tailscaleSchema,
     metrics: metricsSchema,
+    reload: reloadSchema,
   })
   .prefault({});
 

@@ -13,6 +13,8 @@ test("a valid config change is applied and audited with its key paths, never sec
       rbac: { enabled: true, defaultRole: "viewer" },
     });
     const line = await t.waitForAudit((l) => l.type === "config.change" && l.outcome === "success", 5000);
+    // The line is visible before its fdatasync returns, and the config is applied after that: wait for it.
+    while (t.gw.runtime().config.gateway.rateLimit.maxRequests !== 500) await new Promise((r) => setTimeout(r, 10));
     const changed = line.metadata.changed as string[];
     assert.ok(changed.includes("gateway.rateLimit.maxRequests"));
     assert.ok(changed.includes("rbac.enabled"));

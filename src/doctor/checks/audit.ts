@@ -7,6 +7,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { auditPathFor } from "../../config/index.js";
 import { inspectMode } from "../file-mode.js";
+import { auditChainFindings } from "./audit-chain.js";
 import { skippedForInvalidConfig } from "../skipped.js";
 import type { DoctorContext, Finding } from "../types.js";
 
@@ -65,6 +66,7 @@ export async function auditCheck(ctx: DoctorContext): Promise<Finding[]> {
       : { check: "audit", id: "audit.retention", status: "pass", subject: "gateway.audit.retentionDays", message: `records are kept ${audit.retentionDays} days` },
   );
   out.push(...(await auditFileModeFindings(ctx, "audit")));
+  out.push(...(await auditChainFindings(auditLogPath(ctx), audit.retentionDays, ctx.now)));
   return out;
 }
 
