@@ -86,6 +86,28 @@ async function waitForFile(file: string): Promise<void> {
   }
 }
 
+interface Setup {
+  t: TestGateway;
+  log: ReturnType<typeof recordingLogger>;
+  p: Through;
+}
+
+/** A gateway that trusts the local proxy, and `start` running `block` in front of it. */
+async function setUp(start: typeof startNginx, block: string, localAddress?: string): Promise<Setup> {
+  const log = recordingLogger();
+  const t = await startTestGateway({ logger: log, config: { gateway: { trustedProxies: ["127.0.0.1"], rateLimit: { maxRequests: 1000 } } } });
+  const proxy = await start(block, cert, Number(new URL(t.httpUrl).port)).catch(async (e: unknown) => {
+    await t.close();
+    throw e;
+  });
+  return { t, log, p: { proxy, cert, ...(localAddress ? { localAddress } : {}) } };
+}
+
+async function tearDown(s: Setup): Promise<void> {
+  await s.p.proxy.stop();
+  await s.t.close();
+}
+
 let cert: TestCert;
 before(async () => {
   cert = await makeCert();
@@ -96,16 +118,12 @@ describe("the guide's nginx block, as printed", { timeout: 60_000 }, () => {
   let t: TestGateway;
   let log: ReturnType<typeof recordingLogger>;
   let p: Through;
+  let s: Setup;
   before(async () => {
-    log = recordingLogger();
-    t = await startTestGateway({ logger: log, config: { gateway: { trustedProxies: ["127.0.0.1"], rateLimit: { maxRequests: 1000 } } } });
-    const upstream = Number(new URL(t.httpUrl).port);
-    p = { proxy: await startNginx(docBlock(tlsDoc, "guide-nginx"), cert, upstream), cert };
+    s = await setUp(startNginx, docBlock(tlsDoc, "guide-nginx"));
+    ({ t, log, p } = s);
   });
-  after(async () => {
-    await p.proxy.stop();
-    await t.close();
-  });
+  after(() => tearDown(s));
 
   test("WSS connect and HTTPS /tools/invoke pass through it", async () => {
     const { c, ok } = await wssConnect(p, t.token);
@@ -151,17 +169,12 @@ for (const kind of ["nginx", "caddy"] as const) {
     let t: TestGateway;
     let log: ReturnType<typeof recordingLogger>;
     let p: Through;
+    let s: Setup;
     before(async () => {
-      log = recordingLogger();
-      t = await startTestGateway({ logger: log, config: { gateway: { trustedProxies: ["127.0.0.1"], rateLimit: { maxRequests: 1000 } } } });
-      const upstream = Number(new URL(t.httpUrl).port);
-      const start = kind === "nginx" ? startNginx : startCaddy;
-      p = { proxy: await start(docBlock(tlsDoc, kind), cert, upstream), cert, localAddress: "127.0.0.2" };
+      s = await setUp(kind === "nginx" ? startNginx : startCaddy, docBlock(tlsDoc, kind), "127.0.0.2");
+      ({ t, log, p } = s);
     });
-    after(async () => {
-      await p.proxy.stop();
-      await t.close();
-    });
+    after(() => tearDown(s));
 
     test("WSS connect and HTTPS /tools/invoke carry the client's own address", async () => {
       const { c, ok } = await wssConnect(p, t.token);
