@@ -31,9 +31,10 @@ export interface ErrorTurn {
   body?: unknown;
   headers?: Record<string, string>;
 }
-/** The stream starts (headers and the first frame), then stalls until the client goes away. */
+/** The stream starts (headers, the first frame, and `text` if given), then stalls until the client goes away. */
 export interface HangTurn {
   hang: true;
+  text?: string;
 }
 export type Turn = ReplyTurn | ErrorTurn | HangTurn;
 
@@ -57,6 +58,8 @@ export interface StandIn {
   respondWith(fn: ((req: RecordedRequest) => Turn) | undefined): void;
   /** Scripted turns not yet used. */
   pending(): number;
+  /** Resolves once `count` requests have arrived (counting all since start). */
+  requestSeen(count: number): Promise<void>;
   /** Resolves once `count` clients have disconnected before their reply ended. */
   aborted(count?: number): Promise<void>;
   readonly abortCount: number;
@@ -84,6 +87,7 @@ export async function startModelStandIn(): Promise<StandIn> {
   let responder: ((req: RecordedRequest) => Turn) | undefined;
   let abortCount = 0;
   let abortWaiters: { count: number; resolve: () => void }[] = [];
+  let requestWaiters: { count: number; resolve: () => void }[] = [];
 
   const noteAbort = (): void => {
     abortCount++;
@@ -122,6 +126,9 @@ export async function startModelStandIn(): Promise<StandIn> {
     }
     const record: RecordedRequest = { api, method: req.method, path, headers: req.headers, body };
     requests.push(record);
+    const seen = requestWaiters.filter((w) => w.count <= requests.length);
+    requestWaiters = requestWaiters.filter((w) => w.count > requests.length);
+    for (const w of seen) w.resolve();
     const turn: Turn | undefined = queue.shift() ?? responder?.(record);
     const model = typeof body?.model === "string" ? body.model : "unknown";
     const inputTokens = countTokens(body?.messages);
@@ -165,12 +172,14 @@ export async function startModelStandIn(): Promise<StandIn> {
     });
     res.flushHeaders();
     const includeUsage = body?.stream_options?.include_usage === true;
-    const reply: ReplyTurn = isHang(turn) ? { text: "" } : turn;
+    const reply: ReplyTurn = isHang(turn) ? { text: turn.text ?? "" } : turn;
     const frames =
       api === "anthropic" ? anthropicStream(model, inputTokens, reply) : openaiStream(model, inputTokens, reply, includeUsage);
     if (isHang(turn)) {
-      await writeFrames(res, frames.slice(0, 1)); // the stream has begun…
-      return; // …and stalls until the client aborts
+      // The stream begins (and sends the text, if any) but never reaches its closing frames.
+      const closing = api === "anthropic" ? 3 : includeUsage ? 3 : 2;
+      await writeFrames(res, turn.text ? frames.slice(0, -closing) : frames.slice(0, 1));
+      return; // stalls until the client aborts
     }
     if (await writeFrames(res, frames)) end();
   }
@@ -193,6 +202,8 @@ export async function startModelStandIn(): Promise<StandIn> {
     enqueue: (...turns) => void queue.push(...turns),
     respondWith: (fn) => void (responder = fn),
     pending: () => queue.length,
+    requestSeen: (count) =>
+      count <= requests.length ? Promise.resolve() : new Promise<void>((resolve) => requestWaiters.push({ count, resolve })),
     aborted: (count = 1) =>
       count <= abortCount ? Promise.resolve() : new Promise<void>((resolve) => abortWaiters.push({ count, resolve })),
     get abortCount() {
