@@ -10,6 +10,7 @@ import { authenticateHttp } from "./authenticate.js";
 import { invokeTool, type PipelineDeps } from "./tool-pipeline.js";
 import { auditRejection } from "./rejections.js";
 import type { GatewayContext } from "./context.js";
+import type { AgentRuns } from "./agent-wiring.js";
 
 /** A refusal before the body was read: answer and close, so a refused client holds no socket. */
 function refuse(res: http.ServerResponse, req: http.IncomingMessage, err: GatewayError): void {
@@ -18,7 +19,7 @@ function refuse(res: http.ServerResponse, req: http.IncomingMessage, err: Gatewa
   req.resume();
 }
 
-export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps): http.Server {
+export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps, _agents?: AgentRuns): http.Server {
   const limits = ctx.runtime().config.gateway.limits;
   // HTTP logins are audited at most once per principal and address per window, not per request.
   const auditLogin = async (principal: Principal, client: ClientInfo): Promise<void> => {
