@@ -35,6 +35,8 @@ export interface ErrorTurn {
 export interface HangTurn {
   hang: true;
   text?: string;
+  /** Instead of stalling, cut the connection (a reply broken off mid-stream). */
+  drop?: boolean;
 }
 export type Turn = ReplyTurn | ErrorTurn | HangTurn;
 
@@ -179,6 +181,10 @@ export async function startModelStandIn(): Promise<StandIn> {
       // The stream begins (and sends the text, if any) but never reaches its closing frames.
       const closing = api === "anthropic" ? 3 : includeUsage ? 3 : 2;
       await writeFrames(res, turn.text ? frames.slice(0, -closing) : frames.slice(0, 1));
+      if (turn.drop) {
+        finished = true; // our doing, not the client's
+        res.socket?.destroy();
+      }
       return; // stalls until the client aborts
     }
     if (await writeFrames(res, frames)) end();

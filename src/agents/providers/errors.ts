@@ -123,6 +123,9 @@ export function toProviderError(
     const type = e.type ?? bodyType(e.error);
     return new ProviderError(kindForStreamType(type), `${label}: error in stream (${type ?? "unknown"})${tail}`);
   }
+  // A body cut off mid-stream surfaces from fetch (undici) as TypeError("terminated") with a socket cause.
+  const code = err instanceof Error ? causeCode(err) : undefined;
+  if (code && /^(UND_ERR_|E[A-Z]+$)/.test(code)) return new ProviderError("network", `${label}: the connection broke (${code})`);
   if (err instanceof SyntaxError) return new ProviderError("protocol", `${label}: malformed response from the model API`);
   const message = err instanceof Error ? err.message : String(err);
   return new ProviderError("protocol", `${label}: ${scrub(message, ctx.apiKey)}`);
