@@ -26,7 +26,7 @@ Usage: clawdbot [--config PATH] <command> [options]
   audit tail [-f] | audit stats | audit verify
   approvals list | approve ID | reject ID [--reason R] | watch      (talks to the running gateway)
   devices list | approve ID --as PRINCIPAL | reject ID | revoke ID | rotate ID
-  doctor [--check credentials|auth|network|audit|rbac|sandbox|all] [--fix] [--json]
+  doctor [--check credentials|auth|network|audit|rbac|sandbox|models|all] [--fix] [--json]
 
 Environment: CLAWDBOT_STATE_DIR (default ~/.clawdbot), CLAWDBOT_CONFIG, CLAWDBOT_TOKEN (client commands).
 Client commands also take --url and --token.`;
