@@ -140,10 +140,17 @@ export function createAgentRuns(deps: AgentsDeps) {
     }
   };
 
+  /** In-process listeners of one run's events (the HTTP endpoint streams from these). */
+  const listeners = new Map<string, Set<(event: "agent" | "chat", payload: Record<string, unknown>) => void>>();
+  const listenKey = (ownerId: string, runId: string): string => `${ownerId}\u0000${runId}`;
   const service = new RunService<AppRunOwner>({
     sessions,
     runs,
-    publish: (to, event, payload) => deps.publish(to, event, payload),
+    publish: (to, event, payload) => {
+      deps.publish(to, event, payload);
+      const set = listeners.get(listenKey(to, String(payload.runId)));
+      if (set) for (const fn of set) fn(event, payload);
+    },
     now: deps.now,
     agent: resolveAgent,
     offeredTools: (owner, agentId) =>
@@ -191,6 +198,17 @@ export function createAgentRuns(deps: AgentsDeps) {
     /** Agents this principal may reach. */
     reachableAgents: (principalId: string): string[] =>
       Object.keys(deps.runtime().config.agents).filter((id) => authorizeAgent(deps.runtime().policy, principalId, id).allow),
+    /** Listens to one run's events (subscribe before starting it to miss none); returns the unsubscribe. */
+    subscribe: (ownerId: string, runId: string, fn: (event: "agent" | "chat", payload: Record<string, unknown>) => void): (() => void) => {
+      const k = listenKey(ownerId, runId);
+      let set = listeners.get(k);
+      if (!set) listeners.set(k, (set = new Set()));
+      set.add(fn);
+      return () => {
+        set.delete(fn);
+        if (set.size === 0) listeners.delete(k);
+      };
+    },
     close: () => service.close(),
   };
 }

@@ -11,15 +11,19 @@ import { invokeTool, type PipelineDeps } from "./tool-pipeline.js";
 import { auditRejection } from "./rejections.js";
 import type { GatewayContext } from "./context.js";
 import type { AgentRuns } from "./agent-wiring.js";
+import { handleChatCompletion, sendOpenAIError } from "./chat-completions.js";
 
 /** A refusal before the body was read: answer and close, so a refused client holds no socket. */
-function refuse(res: http.ServerResponse, req: http.IncomingMessage, err: GatewayError): void {
+function refuse(res: http.ServerResponse, req: http.IncomingMessage, err: GatewayError, send: ErrorSender = sendError): void {
   res.setHeader("connection", "close");
-  sendError(res, err);
+  send(res, err);
   req.resume();
 }
 
-export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps, _agents?: AgentRuns): http.Server {
+/** Writes an error in an endpoint's own shape (the gateway's, or OpenAI's for /v1). */
+export type ErrorSender = (res: http.ServerResponse, err: unknown) => void;
+
+export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps, agents?: AgentRuns): http.Server {
   const limits = ctx.runtime().config.gateway.limits;
   // HTTP logins are audited at most once per principal and address per window, not per request.
   const auditLogin = async (principal: Principal, client: ClientInfo): Promise<void> => {
@@ -40,11 +44,12 @@ export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps, _a
     }
   };
 
-  const invoke = async (req: http.IncomingMessage, res: http.ServerResponse, client: ClientInfo): Promise<void> => {
+  /** The front door of every authenticated endpoint: rate limit, lockout, bearer credentials, login record. */
+  const admit = async (req: http.IncomingMessage, res: http.ServerResponse, client: ClientInfo, send: ErrorSender): Promise<Principal | undefined> => {
     const limited = await ctx.front.rateLimit(client, "http");
-    if (limited) return refuse(res, req, limited);
+    if (limited) return void refuse(res, req, limited, send);
     const locked = await ctx.front.lockedOut(client, "http");
-    if (locked) return refuse(res, req, locked);
+    if (locked) return void refuse(res, req, locked, send);
     let principal: Principal;
     try {
       principal = await authenticateHttp(
@@ -56,9 +61,15 @@ export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps, _a
     } catch (e) {
       if (!(e instanceof GatewayError)) throw e;
       await ctx.front.authFailure(client, e, { transport: "http" });
-      return refuse(res, req, e);
+      return void refuse(res, req, e, send);
     }
     await auditLogin(principal, client);
+    return principal;
+  };
+
+  const invoke = async (req: http.IncomingMessage, res: http.ServerResponse, client: ClientInfo): Promise<void> => {
+    const principal = await admit(req, res, client, sendError);
+    if (!principal) return;
     try {
       const body = await readJsonBody(req, ctx.runtime().config.gateway.limits.maxBodyBytes);
       const parsed = toolInvokeParams.safeParse(body);
@@ -78,6 +89,19 @@ export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps, _a
     }
   };
 
+  /** POST /v1/chat/completions: OpenAI-compatible agent runs behind the same front door. */
+  const chatCompletions = async (req: http.IncomingMessage, res: http.ServerResponse, client: ClientInfo): Promise<void> => {
+    const principal = await admit(req, res, client, sendOpenAIError);
+    if (!principal || !agents) return;
+    try {
+      const body = await readJsonBody(req, ctx.runtime().config.gateway.limits.maxBodyBytes);
+      await handleChatCompletion({ agents, audit: ctx.audit }, { principal, client, headers: req.headers, body }, res);
+    } catch (e) {
+      await auditRejection(ctx.audit, e, { principal, client }, { transport: "http", endpoint: "/v1/chat/completions" }).catch(() => undefined);
+      throw e;
+    }
+  };
+
   const server = http.createServer(
     {
       requestTimeout: limits.requestTimeoutMs,
@@ -93,21 +117,32 @@ export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps, _a
       // Route on the raw target: no URL parsing of attacker-chosen text on this path.
       const pathname = (req.url ?? "/").split("?")[0];
       if (pathname === "/health" && (req.method === "GET" || req.method === "HEAD")) return sendJson(res, 200, { ok: true });
-      if (pathname === "/tools/invoke") {
+      const endpoint =
+        pathname === "/tools/invoke"
+          ? { run: invoke, send: sendError }
+          : pathname === "/v1/chat/completions" && agents
+            ? { run: (q: http.IncomingMessage, r: http.ServerResponse, c: ClientInfo) => chatCompletions(q, r, c), send: sendOpenAIError }
+            : undefined;
+      if (endpoint) {
         if (req.method !== "POST") {
           ctx.front.recordRefusal(client, "request.rejected", "method_not_allowed", { transport: "http", method: String(req.method).slice(0, 16) });
           req.resume();
-          return sendJson(res, 405, { ok: false, error: { type: "method_not_allowed", message: "use POST" } }, { allow: "POST", connection: "close" });
+          const body =
+            endpoint.send === sendError
+              ? { ok: false, error: { type: "method_not_allowed", message: "use POST" } }
+              : { error: { message: "use POST", type: "invalid_request_error", code: "method_not_allowed" } };
+          return sendJson(res, 405, body, { allow: "POST", connection: "close" });
         }
-        if (ctx.state.closing) return refuse(res, req, new GatewayError("UNAVAILABLE", "gateway is shutting down"));
+        if (ctx.state.closing) return refuse(res, req, new GatewayError("UNAVAILABLE", "gateway is shutting down"), endpoint.send);
         ctx.state.httpInflight++;
-        invoke(req, res, client)
+        endpoint
+          .run(req, res, client)
           .catch((e: unknown) => {
             if (!(e instanceof GatewayError)) ctx.log.error(`request failed: ${(e as Error)?.stack ?? String(e)}`);
             else if (e.code === "UNAVAILABLE" && ctx.audit.failed)
               ctx.log.error("audit log cannot be written: refusing requests that must be recorded (fail closed)");
             req.resume();
-            sendError(res, e);
+            endpoint.send(res, e);
           })
           .finally(() => ctx.state.httpInflight--);
         return;
