@@ -9,6 +9,10 @@ import { runApprovalsCommand } from "./approvals-cmd.js";
 import { runDevicesCommand } from "./devices-cmd.js";
 import { runAuditCommand } from "./audit.js";
 import { runDoctorCommand } from "./doctor.js";
+import { runAgentCommand } from "./agent-cmd.js";
+import { runChatCommand } from "./chat-cmd.js";
+import { runSessionsCommand } from "./sessions-cmd.js";
+import { runModelsCommand } from "./models-cmd.js";
 import { auditPathFor, loadConfigFile, resolvePaths } from "../config/index.js";
 import { ClientError } from "./gateway-client.js";
 import { println, UsageError, type CliIo } from "./io.js";
@@ -27,6 +31,10 @@ Usage: clawdbot [--config PATH] <command> [options]
   approvals list | approve ID | reject ID [--reason R] | watch      (talks to the running gateway)
   devices list | approve ID --as PRINCIPAL | reject ID | revoke ID | rotate ID
   doctor [--check credentials|auth|network|audit|rbac|sandbox|models|all] [--fix] [--json]
+  agent -m TEXT [--agent ID] [--session KEY] [--json]      one agent run, streamed (running gateway)
+  chat [--agent ID] [--session KEY]       an interactive chat with an agent
+  sessions list | history KEY | reset KEY your sessions on the running gateway
+  models list                             the models the agents use
 
 Environment: CLAWDBOT_STATE_DIR (default ~/.clawdbot), CLAWDBOT_CONFIG, CLAWDBOT_TOKEN (client commands).
 Client commands also take --url and --token.`;
@@ -58,6 +66,14 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return runApprovalsCommand(rest, io, configFlag);
     case "devices":
       return runDevicesCommand(rest, io, configFlag);
+    case "agent":
+      return runAgentCommand(rest, io, configFlag);
+    case "chat":
+      return runChatCommand(rest, io, configFlag);
+    case "sessions":
+      return runSessionsCommand(rest, io, configFlag);
+    case "models":
+      return runModelsCommand(rest, io, configFlag);
     case "doctor":
       return runDoctorCommand(rest, { env: io.env, stdout: io.stdout, stderr: io.stderr, ...(configFlag ? { configFlag } : {}) });
     case "audit": {
