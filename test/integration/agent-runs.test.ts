@@ -84,6 +84,20 @@ describe("agent runs", () => {
     assert.equal(agentRun.metadata.turns, 2);
   });
 
+  test("the provider key never reaches the sandbox, even when it is in the gateway's own environment", async () => {
+    process.env.ANTHROPIC_API_KEY = g.keys.anthropic;
+    try {
+      standIn.enqueue({ toolCalls: [{ name: "bash", args: { command: "env; cat /proc/1/environ 2>/dev/null | tr '\\0' '\\n'" } }] }, { text: "seen" });
+      const r = await runAgent(alice, { message: "show env", sessionKey: "env" });
+      const res = stream(r, "tool").find((d) => d.phase === "result");
+      assert.equal(res.isError, false);
+      assert.match(res.result.content[0].text, /PATH=/);
+      assert.ok(!JSON.stringify(r).includes(g.keys.anthropic));
+    } finally {
+      delete process.env.ANTHROPIC_API_KEY;
+    }
+  });
+
   test("a denied tool is not offered, and refused (isError) when the model calls it anyway", async () => {
     const viewer = await g.connect("viewer");
     try {

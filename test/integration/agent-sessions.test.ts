@@ -155,12 +155,21 @@ describe("agent sessions and providers", () => {
     const alice = await open("alice");
     standIn.enqueue({ text: "remember me" });
     await runAgent(alice, { message: "keep this", sessionKey: "durable" });
+    // A run still streaming at shutdown is aborted, its provider request cancelled, its record written.
+    standIn.enqueue({ hang: true });
+    const requested = standIn.requests.length;
+    const abortsBefore = standIn.abortCount;
+    alice.send({ type: "req", id: "long", method: "agent", params: { message: "long job", sessionKey: "at-shutdown", idempotencyKey: "long-job" } });
+    while (standIn.requests.length === requested) await new Promise((r) => setImmediate(r));
     for (const s of sockets) s.close();
     sockets.length = 0;
     const stateDir = g.t.stateDir;
     const framesSeen: unknown[] = [];
     await g.t.close();
+    await standIn.aborted(abortsBefore + 1);
     g = await startAgentGateway(standIn, { stateDir, tokens: g.tokens, keys: g.keys });
+    const shut = (await g.t.audit()).find((l) => l.type === "agent.run" && l.metadata.sessionKey === "agent:main:at-shutdown");
+    assert.equal(shut?.metadata.stopReason, "shutdown");
     const again = await open("alice");
     const h = (await again.request("chat.history", { sessionKey: "durable" })).payload as any;
     assert.deepEqual(h.messages.map((m: any) => m.content[0].text), ["keep this", "remember me"]);
