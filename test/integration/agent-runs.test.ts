@@ -186,3 +186,29 @@ describe("agent runs", () => {
     assert.equal(standIn.requests.length, before + 1, "one model call for both");
   });
 });
+
+describe("agent runs: approval timeout", () => {
+  let t: AgentGateway;
+  before(async () => {
+    t = await startAgentGateway(standIn, { config: { approvals: { exec: { enabled: true, requireApproval: ["destructive"], timeoutMs: 300 } } } });
+  });
+  after(() => t.t.close());
+
+  test("an approval nobody decides times out: an error result for the model, the run goes on", async () => {
+    const c = await t.connect("alice");
+    try {
+      await fs.writeFile(path.join(t.t.stateDir, "workspace", "stay.txt"), "x");
+      standIn.enqueue({ toolCalls: [{ name: "bash", args: { command: "rm stay.txt" } }] }, { text: "nobody answered" });
+      const r = await runAgent(c, { message: "remove it" });
+      assert.equal(r.final.ok, true);
+      assert.deepEqual(stream(r, "approval").map((a) => `${a.phase}:${a.status}`), ["requested:pending", "resolved:timeout"]);
+      const res = stream(r, "tool").find((d) => d.phase === "result");
+      assert.equal(res.isError, true);
+      assert.match(res.result.content[0].text, /^APPROVAL_TIMEOUT/);
+      await fs.stat(path.join(t.t.stateDir, "workspace", "stay.txt"));
+      await t.t.waitForAudit((l) => l.type === "exec.reject" && l.metadata.reason === "timeout");
+    } finally {
+      c.close();
+    }
+  });
+});
