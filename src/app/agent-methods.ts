@@ -58,6 +58,12 @@ async function sessionOwner(deps: AgentMethodDeps, s: Session, named: string | u
   return named;
 }
 
+/** Resetting or deleting a session under a running run would pull the transcript from under it. */
+function requireIdle(deps: AgentMethodDeps, owner: string, sessionKey: string): void {
+  if (deps.agents.runs.running(owner, sessionKey).length > 0)
+    throw new GatewayError("UNAVAILABLE", "a run is in progress on this session; abort it first", { retryable: true, details: { code: "BUSY" } });
+}
+
 function finalPayload(run: RunRecord, o: RunOutcome): Record<string, unknown> {
   return {
     runId: run.runId,
@@ -180,16 +186,14 @@ export const agentHandlers: { [M in keyof AgentParams]: H<M> } = {
   "sessions.reset": async (deps, session, p) => {
     const key = deps.agents.sessionKey(p.key);
     const who = await sessionOwner(deps, session, p.principal, "sessions.reset");
-    if (deps.agents.runs.running(who, key.key).length > 0)
-      throw new GatewayError("UNAVAILABLE", "a run is in progress on this session; abort it first", { retryable: true, details: { code: "BUSY" } });
+    requireIdle(deps, who, key.key);
     const next = await deps.agents.sessions.reset(who, key.key, key.agentId);
     return { ok: true, key: key.key, reset: next !== undefined, ...(next ? { sessionId: next.sessionId } : {}) };
   },
   "sessions.delete": async (deps, session, p) => {
     const key = deps.agents.sessionKey(p.key);
     const who = await sessionOwner(deps, session, p.principal, "sessions.delete");
-    if (deps.agents.runs.running(who, key.key).length > 0)
-      throw new GatewayError("UNAVAILABLE", "a run is in progress on this session; abort it first", { retryable: true, details: { code: "BUSY" } });
+    requireIdle(deps, who, key.key);
     const deleted = await deps.agents.sessions.delete(who, key.key, key.agentId);
     return { ok: true, key: key.key, deleted };
   },
