@@ -238,16 +238,28 @@ test("openai: transcript maps tool_calls and role:tool messages; a failed result
   assert.deepEqual(body.stream_options, { include_usage: true });
 });
 
-test("a provider without a key sends no credentials at all (a local Ollama)", async () => {
-  const p = provider("local", { api: "openai-completions", baseUrl: standIn.openaiBaseUrl });
-  standIn.enqueue({ text: "hi" });
-  await collect(p, request());
-  const a = provider("anthropic", { baseUrl: standIn.anthropicBaseUrl });
-  standIn.enqueue({ text: "hi" });
-  await collect(a, request());
-  for (const rec of standIn.requests.slice(-2)) {
-    assert.equal(rec.headers.authorization, undefined);
-    assert.equal(rec.headers["x-api-key"], undefined);
+test("a provider without a key sends no credentials at all, even with the vendors' variables in the environment", async () => {
+  const envKeys = ["ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "OPENAI_API_KEY", "OPENAI_ORG_ID", "OPENAI_BASE_URL", "ANTHROPIC_BASE_URL"];
+  const saved = envKeys.map((k) => [k, process.env[k]] as const);
+  const planted = newKey();
+  for (const k of envKeys) process.env[k] = k.endsWith("BASE_URL") ? "http://192.0.2.1:9" : planted;
+  try {
+    const p = provider("local", { api: "openai-completions", baseUrl: standIn.openaiBaseUrl });
+    standIn.enqueue({ text: "hi" });
+    await collect(p, request());
+    const a = provider("anthropic", { baseUrl: standIn.anthropicBaseUrl });
+    standIn.enqueue({ text: "hi" });
+    await collect(a, request());
+    for (const rec of standIn.requests.slice(-2)) {
+      assert.equal(rec.headers.authorization, undefined);
+      assert.equal(rec.headers["x-api-key"], undefined);
+      assert.ok(!JSON.stringify(rec.headers).includes(planted));
+    }
+  } finally {
+    for (const [k, v] of saved) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
   }
 });
 

@@ -67,7 +67,7 @@ export function createAnthropicProvider(id: string, settings: ProviderSettings):
   const label = id;
   let client: Anthropic | undefined;
   const getClient = (sdk: Sdk): Anthropic =>
-    (client ??= new sdk.Anthropic({
+    (client ??= new (keylessClass(sdk))({
       apiKey: settings.apiKey ?? null,
       authToken: null,
       baseURL: settings.baseUrl ?? ANTHROPIC_DEFAULT_BASE_URL,
@@ -114,6 +114,21 @@ export function createAnthropicProvider(id: string, settings: ProviderSettings):
   }
 
   return { id, api: "anthropic-messages", stream };
+}
+
+/**
+ * The SDK's client, minus its default credential chain: without an explicit key the stock client would
+ * read profile files from the user's config directory (and take a token and base URL from them). The
+ * gateway's credentials come from its config only.
+ */
+let configOnly: typeof Anthropic | undefined;
+function keylessClass(sdk: Sdk): typeof Anthropic {
+  configOnly ??= class ConfigOnlyAnthropic extends sdk.Anthropic {
+    protected override _shouldResolveDefaultCredentials(): boolean {
+      return false;
+    }
+  };
+  return configOnly;
 }
 
 /** Yields text and tool calls; returns the `done` event, or undefined when the stream stopped short. */
