@@ -37,6 +37,8 @@ export interface HangTurn {
   text?: string;
   /** Instead of stalling, cut the connection (a reply broken off mid-stream). */
   drop?: boolean;
+  /** Instead of stalling, send the vendor's in-stream error event of this type (e.g. `overloaded_error`) and end. */
+  streamError?: string;
 }
 export type Turn = ReplyTurn | ErrorTurn | HangTurn;
 
@@ -181,6 +183,12 @@ export async function startModelStandIn(): Promise<StandIn> {
       // The stream begins (and sends the text, if any) but never reaches its closing frames.
       const closing = api === "anthropic" ? 3 : includeUsage ? 3 : 2;
       await writeFrames(res, turn.text ? frames.slice(0, -closing) : frames.slice(0, 1));
+      if (turn.streamError) {
+        const error = { type: turn.streamError, message: `stand-in ${turn.streamError}` };
+        const frame = api === "anthropic" ? `event: error\ndata: ${JSON.stringify({ type: "error", error })}\n\n` : `data: ${JSON.stringify({ error })}\n\n`;
+        if (await writeFrames(res, [frame])) end();
+        return;
+      }
       if (turn.drop) {
         finished = true; // our doing, not the client's
         res.socket?.destroy();

@@ -174,6 +174,14 @@ for (const api of apis) {
       await standIn.aborted(abortsBefore + 1);
     });
 
+    test("an error event inside the stream (vendor overloaded) is a server error", async () => {
+      const p = provider(api.id, { ...api.cfg(), apiKey: newKey() });
+      standIn.enqueue({ hang: true, text: "so far", streamError: api.id === "anthropic" ? "overloaded_error" : "server_error" });
+      const err = await failure(p, request());
+      assert.deepEqual([err.kind, err.retryable], ["server", true]);
+      assert.match(err.message, /error in stream/);
+    });
+
     test("an unreachable server is a network error naming no URL or key", async () => {
       const key = newKey();
       const closed = await startModelStandIn();

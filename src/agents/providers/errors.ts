@@ -60,6 +60,7 @@ function kindForStreamType(type: string | undefined): ProviderErrorKind {
   switch (type) {
     case "overloaded_error":
     case "api_error":
+    case "server_error":
       return "server";
     case "rate_limit_error":
       return "rate_limited";
