@@ -26,7 +26,7 @@ interface ApiErrorShape {
 
 const MAX_REASON_CHARS = 300;
 /** Key-shaped runs: vendor prefixes (sk-, sk-ant-, gsk_, xai-…) and long opaque tokens. */
-const KEY_SHAPED = /\b(?:sk|gsk|xai|pk|rk)[-_][A-Za-z0-9_*.-]{6,}|\b[A-Za-z0-9_-]{40,}\b/g;
+const KEY_SHAPED = /\b(?:sk|gsk|xai|pk|rk)[-_][A-Za-z0-9_*-]{6,}|\b[A-Za-z0-9_-]{40,}\b/g;
 
 /** Removes the key (and key-shaped text) from a vendor-supplied string, and bounds its length. */
 export function scrub(text: string, apiKey: string | undefined): string {
@@ -44,6 +44,7 @@ export function parseRetryAfter(headers: Headers | undefined, now = Date.now()):
   const value = headers.get("retry-after")?.trim();
   if (!value) return undefined;
   if (/^\d+(\.\d+)?$/.test(value)) return Number(value);
+  if (!/^[A-Za-z]{3}, /.test(value)) return undefined; // an HTTP date ("Sun, 29 Nov 2026 04:00:30 GMT")
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, (at - now) / 1000);
 }
