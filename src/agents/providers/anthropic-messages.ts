@@ -9,8 +9,7 @@
 import type * as AnthropicSdk from "@anthropic-ai/sdk";
 import type Anthropic from "@anthropic-ai/sdk";
 import type { MessageParam, RawMessageStreamEvent, TextBlockParam, ToolResultBlockParam, ToolUseBlockParam } from "@anthropic-ai/sdk/resources/messages";
-import { callScope, lazy, loadSdkFor, parseToolArgs, type ProviderSettings } from "./call.js";
-import { toProviderError } from "./errors.js";
+import { lazy, parseToolArgs, streamCall, type DoneEvent, type ProviderSettings } from "./call.js";
 import {
   ProviderError,
   type ChatMessage,
@@ -78,40 +77,36 @@ export function createAnthropicProvider(id: string, settings: ProviderSettings):
       ...(settings.apiKey ? {} : { defaultHeaders: { authorization: null, "x-api-key": null } }),
     }));
 
-  async function* stream(request: ModelRequest, outer: AbortSignal): AsyncGenerator<ModelStreamEvent> {
-    const sdk = await loadSdkFor(label, "@anthropic-ai/sdk", loadSdk);
-    const scope = callScope(outer, settings.requestTimeoutMs);
-    try {
-      const events = await getClient(sdk).messages.create(
-        {
-          model: request.model,
-          max_tokens: request.maxOutputTokens,
-          ...(request.system ? { system: request.system } : {}),
-          messages: toAnthropicMessages(request.messages),
-          ...(request.tools.length
-            ? {
-                tools: request.tools.map((t) => ({
-                  name: t.name,
-                  description: t.description,
-                  input_schema: { type: "object" as const, ...t.inputSchema },
-                })),
-              }
-            : {}),
-          stream: true,
-        },
-        { signal: scope.signal },
-      );
-      const done = yield* readStream(label, events);
-      // The SDK ends the iteration quietly when the request is aborted: that is not a finished reply.
-      if (scope.signal.aborted) throw new Error("aborted");
-      if (!done) throw new ProviderError("protocol", `${label}: the stream ended before message_stop`);
-      yield done;
-    } catch (err) {
-      throw toProviderError(err, { label, apiKey: settings.apiKey, signal: scope.signal, classes: sdk, timedOut: scope.timedOut() });
-    } finally {
-      scope.dispose();
-    }
-  }
+  const stream = (request: ModelRequest, signal: AbortSignal): AsyncGenerator<ModelStreamEvent> =>
+    streamCall({
+      label,
+      settings,
+      signal,
+      pkg: "@anthropic-ai/sdk",
+      load: loadSdk,
+      open: (sdk, callSignal) =>
+        getClient(sdk).messages.create(
+          {
+            model: request.model,
+            max_tokens: request.maxOutputTokens,
+            ...(request.system ? { system: request.system } : {}),
+            messages: toAnthropicMessages(request.messages),
+            ...(request.tools.length
+              ? {
+                  tools: request.tools.map((t) => ({
+                    name: t.name,
+                    description: t.description,
+                    input_schema: { type: "object" as const, ...t.inputSchema },
+                  })),
+                }
+              : {}),
+            stream: true,
+          },
+          { signal: callSignal },
+        ),
+      read: (events) => readStream(label, events),
+      cutShort: "the stream ended before message_stop",
+    });
 
   return { id, api: "anthropic-messages", stream };
 }
@@ -135,7 +130,7 @@ function keylessClass(sdk: Sdk): typeof Anthropic {
 async function* readStream(
   label: string,
   events: AsyncIterable<RawMessageStreamEvent>,
-): AsyncGenerator<ModelStreamEvent, Extract<ModelStreamEvent, { type: "done" }> | undefined> {
+): AsyncGenerator<ModelStreamEvent, DoneEvent | undefined> {
   const tools = new Map<number, { id: string; name: string; json: string }>();
   let inputTokens = 0;
   let outputTokens = 0;

@@ -1,5 +1,8 @@
 /** Pieces both adapters share: the settings they take, a per-call abort scope, and lazy SDK loading. */
-import { ProviderError, type ToolCall } from "./types.js";
+import { toProviderError, type SdkErrorClasses } from "./errors.js";
+import { ProviderError, type ModelStreamEvent, type ToolCall } from "./types.js";
+
+export type DoneEvent = Extract<ModelStreamEvent, { type: "done" }>;
 
 /** What an adapter needs from `models.<id>` (see src/config/schema.ts). */
 export interface ProviderSettings {
@@ -48,6 +51,37 @@ export function lazy<T>(load: () => Promise<T>): () => Promise<T> {
     });
     return p;
   };
+}
+
+/**
+ * One model call, the part both adapters share: load the SDK, open the stream under the call's abort
+ * scope, pass its events on, and turn whatever goes wrong into a ProviderError. `read` returns the `done`
+ * event, or undefined when the stream stopped short (`cutShort` then says how, unless it was an abort: the
+ * SDKs end their iteration quietly when the request is aborted).
+ */
+export async function* streamCall<S extends SdkErrorClasses, T>(call: {
+  label: string;
+  settings: ProviderSettings;
+  signal: AbortSignal;
+  pkg: string;
+  load: () => Promise<S>;
+  open: (sdk: S, signal: AbortSignal) => Promise<AsyncIterable<T>>;
+  read: (events: AsyncIterable<T>) => AsyncGenerator<ModelStreamEvent, DoneEvent | undefined>;
+  cutShort: string;
+}): AsyncGenerator<ModelStreamEvent> {
+  const { label, settings } = call;
+  const sdk = await loadSdkFor(label, call.pkg, call.load);
+  const scope = callScope(call.signal, settings.requestTimeoutMs);
+  try {
+    const done = yield* call.read(await call.open(sdk, scope.signal));
+    if (scope.signal.aborted) throw new Error("aborted");
+    if (!done) throw new ProviderError("protocol", `${label}: ${call.cutShort}`);
+    yield done;
+  } catch (err) {
+    throw toProviderError(err, { label, apiKey: settings.apiKey, signal: scope.signal, classes: sdk, timedOut: scope.timedOut() });
+  } finally {
+    scope.dispose();
+  }
 }
 
 /** Loads an adapter's SDK; a missing package is a clear, non-retryable error. */

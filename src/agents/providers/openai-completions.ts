@@ -11,8 +11,7 @@
 import type * as OpenAISdk from "openai";
 import type OpenAI from "openai";
 import type { ChatCompletionChunk, ChatCompletionMessageParam } from "openai/resources/chat/completions";
-import { callScope, lazy, loadSdkFor, parseToolArgs, type ProviderSettings } from "./call.js";
-import { toProviderError } from "./errors.js";
+import { lazy, parseToolArgs, streamCall, type DoneEvent, type ProviderSettings } from "./call.js";
 import { ProviderError, type ChatMessage, type ModelProvider, type ModelRequest, type ModelStreamEvent, type StopReason } from "./types.js";
 
 type Sdk = typeof OpenAISdk;
@@ -80,46 +79,41 @@ export function createOpenAIProvider(id: string, settings: ProviderSettings): Mo
       logLevel: "off",
     }));
 
-  async function* stream(request: ModelRequest, outer: AbortSignal): AsyncGenerator<ModelStreamEvent> {
-    const sdk = await loadSdkFor(label, "openai", loadSdk);
-    const scope = callScope(outer, settings.requestTimeoutMs);
-    try {
-      const chunks = await getClient(sdk).chat.completions.create(
-        {
-          model: request.model,
-          messages: toOpenAIMessages(request.system, request.messages),
-          [tokenParam]: request.maxOutputTokens,
-          ...(request.tools.length
-            ? {
-                tools: request.tools.map((t) => ({
-                  type: "function" as const,
-                  function: { name: t.name, description: t.description, parameters: t.inputSchema },
-                })),
-              }
-            : {}),
-          stream: true,
-          stream_options: { include_usage: true },
-        },
-        { signal: scope.signal },
-      );
-      const done = yield* readStream(label, chunks);
-      if (scope.signal.aborted) throw new Error("aborted"); // the SDK ends quietly on abort
-      if (!done) throw new ProviderError("protocol", `${label}: the stream ended without a finish_reason`);
-      yield done;
-    } catch (err) {
-      throw toProviderError(err, { label, apiKey: settings.apiKey, signal: scope.signal, classes: sdk, timedOut: scope.timedOut() });
-    } finally {
-      scope.dispose();
-    }
-  }
+  const stream = (request: ModelRequest, signal: AbortSignal): AsyncGenerator<ModelStreamEvent> =>
+    streamCall({
+      label,
+      settings,
+      signal,
+      pkg: "openai",
+      load: loadSdk,
+      open: (sdk, callSignal) =>
+        getClient(sdk).chat.completions.create(
+          {
+            model: request.model,
+            messages: toOpenAIMessages(request.system, request.messages),
+            [tokenParam]: request.maxOutputTokens,
+            ...(request.tools.length
+              ? {
+                  tools: request.tools.map((t) => ({
+                    type: "function" as const,
+                    function: { name: t.name, description: t.description, parameters: t.inputSchema },
+                  })),
+                }
+              : {}),
+            stream: true,
+            stream_options: { include_usage: true },
+          },
+          { signal: callSignal },
+        ),
+      read: (chunks) => readStream(label, chunks),
+      cutShort: "the stream ended without a finish_reason",
+    });
 
   return { id, api: "openai-completions", stream };
 }
 
-type Done = Extract<ModelStreamEvent, { type: "done" }>;
-
 /** Yields text, then the tool calls once the choice finished; returns `done` (undefined if it never finished). */
-async function* readStream(label: string, chunks: AsyncIterable<ChatCompletionChunk>): AsyncGenerator<ModelStreamEvent, Done | undefined> {
+async function* readStream(label: string, chunks: AsyncIterable<ChatCompletionChunk>): AsyncGenerator<ModelStreamEvent, DoneEvent | undefined> {
   const calls = new Map<number, { id: string; name: string; json: string }>();
   let finish: string | null = null;
   let usage = { inputTokens: 0, outputTokens: 0 };
