@@ -21,8 +21,9 @@ const SESSION_ID = /^[0-9a-f-]{36}$/;
 
 export class FileSessionStore implements SessionStore {
   private readonly indexes = new Map<string, Promise<Map<string, SessionEntry>>>();
-  /** Index writes per agent, one at a time. */
+  /** The latest index write per agent, and the one not yet started (which new changes join). */
   private readonly writes = new Map<string, Promise<void>>();
+  private readonly queued = new Map<string, Promise<void>>();
 
   constructor(
     private readonly stateDir: string,
@@ -53,15 +54,26 @@ export class FileSessionStore implements SessionStore {
     return p;
   }
 
-  private async save(agentId: string): Promise<void> {
+  /**
+   * Writes the index. Writes of one agent run one at a time, and changes made while one is waiting
+   * share it (200 runs ending together cost a few writes, not 200); a change made after a write
+   * started its snapshot queues the next one.
+   */
+  private save(agentId: string): Promise<void> {
+    const waiting = this.queued.get(agentId);
+    if (waiting) return waiting;
     const prev = this.writes.get(agentId) ?? Promise.resolve();
-    const next = prev.then(async () => {
-      const m = await this.index(agentId);
-      await this.ensureDirs(agentId);
-      const body: IndexFile = { version: 1, sessions: [...m.values()] };
-      await writeFileAtomic(path.join(this.dirOf(agentId), "sessions.json"), `${JSON.stringify(body)}\n`, 0o600);
-    });
-    this.writes.set(agentId, next.catch(() => undefined));
+    const next = prev
+      .catch(() => undefined)
+      .then(async () => {
+        this.queued.delete(agentId);
+        const m = await this.index(agentId);
+        await this.ensureDirs(agentId);
+        const body: IndexFile = { version: 1, sessions: [...m.values()] };
+        await writeFileAtomic(path.join(this.dirOf(agentId), "sessions.json"), `${JSON.stringify(body)}\n`, 0o600);
+      });
+    this.queued.set(agentId, next);
+    this.writes.set(agentId, next);
     return next;
   }
 
