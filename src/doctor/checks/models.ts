@@ -74,7 +74,7 @@ export async function modelsCheck(ctx: DoctorContext): Promise<Finding[]> {
           id: "models.api-key",
           status: "warn",
           subject: keyPath,
-          message: `provider "${id}" has no apiKey: its API will refuse every call`,
+          message: `provider "${id}" has no apiKey: no credentials are sent, so a vendor API refuses every call (fine only for a server that needs none)`,
           fix: `set ${keyPath}: \${ENV_NAME} and export ENV_NAME to the gateway`,
         });
     } else if (envPaths.has(keyPath)) {
