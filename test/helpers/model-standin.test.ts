@@ -56,3 +56,33 @@ test("a hung stream is seen as aborted when the client gives up", async () => {
   }
   await standIn.aborted(before + 1);
 });
+
+test("non-streaming replies: both SDKs parse the JSON bodies, tool calls included", async () => {
+  const anthropic = new Anthropic({ apiKey: "k", baseURL: standIn.anthropicBaseUrl, maxRetries: 0 });
+  standIn.enqueue({ text: "plain", toolCalls: [{ name: "read", args: { path: "x" } }] });
+  const msg = await anthropic.messages.create({ model: "m", max_tokens: 10, messages: [{ role: "user", content: "hi" }] });
+  assert.deepEqual(
+    msg.content.map((b) => (b.type === "text" ? b.text : b.type === "tool_use" ? [b.name, b.input] : b.type)),
+    ["plain", ["read", { path: "x" }]],
+  );
+  assert.equal(msg.stop_reason, "tool_use");
+  const openai = new OpenAI({ apiKey: "k", baseURL: standIn.openaiBaseUrl, maxRetries: 0 });
+  standIn.enqueue({ text: "plain too" });
+  const done = await openai.chat.completions.create({ model: "m", messages: [{ role: "user", content: "hi" }] });
+  assert.equal(done.choices[0]?.message.content, "plain too");
+  assert.equal(done.choices[0]?.finish_reason, "stop");
+});
+
+test("error replies carry the vendor's error shape and headers to the SDK", async () => {
+  const anthropic = new Anthropic({ apiKey: "k", baseURL: standIn.anthropicBaseUrl, maxRetries: 0 });
+  standIn.enqueue({ status: 429, headers: { "retry-after": "9" } });
+  await assert.rejects(anthropic.messages.create({ model: "m", max_tokens: 10, messages: [] }), (e: any) => {
+    assert.equal(e.status, 429);
+    assert.equal(e.headers.get("retry-after"), "9");
+    assert.equal(e.error?.error?.type, "rate_limit_error");
+    return true;
+  });
+  const openai = new OpenAI({ apiKey: "k", baseURL: standIn.openaiBaseUrl, maxRetries: 0 });
+  standIn.enqueue({ status: 500 });
+  await assert.rejects(openai.chat.completions.create({ model: "m", messages: [] }), (e: any) => e.status === 500 && e.type === "server_error");
+});
