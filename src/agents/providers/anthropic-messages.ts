@@ -66,7 +66,7 @@ export function createAnthropicProvider(id: string, settings: ProviderSettings):
   const label = id;
   let client: Anthropic | undefined;
   const getClient = (sdk: Sdk): Anthropic =>
-    (client ??= new (keylessClass(sdk))({
+    (client ??= new (configOnlyClass(sdk))({
       apiKey: settings.apiKey ?? null,
       authToken: null,
       baseURL: settings.baseUrl ?? ANTHROPIC_DEFAULT_BASE_URL,
@@ -117,7 +117,7 @@ export function createAnthropicProvider(id: string, settings: ProviderSettings):
  * gateway's credentials come from its config only.
  */
 let configOnly: typeof Anthropic | undefined;
-function keylessClass(sdk: Sdk): typeof Anthropic {
+function configOnlyClass(sdk: Sdk): typeof Anthropic {
   configOnly ??= class ConfigOnlyAnthropic extends sdk.Anthropic {
     protected override _shouldResolveDefaultCredentials(): boolean {
       return false;
