@@ -226,6 +226,11 @@ describe("RunService", () => {
       assert.equal((await fs.stat(path.join(h.stateDir, "agents", "main", "sessions", f))).mode & 0o777, 0o600);
   });
 
+  it("refuses to start a run while the audit log cannot record it", async () => {
+    const h = await harness(scripted([]).call, { deps: { canRecord: () => false } });
+    assert.throws(() => start(h, alice, "nolog", "x"), (e: any) => e.code === "UNAVAILABLE" && /audit/.test(e.message));
+  });
+
   it("refuses an oversized message", async () => {
     const h = await harness(scripted([]).call);
     assert.throws(() => start(h, alice, "big", "x".repeat(2000)), (e: any) => e.code === "PAYLOAD_TOO_LARGE");

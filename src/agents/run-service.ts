@@ -55,6 +55,8 @@ export interface RunServiceDeps<O extends RunOwner> {
   auditRun(owner: O, outcome: "success" | "failure", metadata: Record<string, unknown>): Promise<void>;
   limits(): { maxRunsPerPrincipal: number; maxMessageBytes: number };
   log(message: string): void;
+  /** False while the audit log cannot be written: no run starts that could not be recorded (fail closed). */
+  canRecord?(): boolean;
 }
 
 export interface StartRequest {
@@ -78,6 +80,7 @@ export class RunService<O extends RunOwner> {
     const existing = this.deps.runs.get(owner.principalId, req.runId);
     if (existing) return { run: existing, created: false };
     if (this.closing) throw new GatewayError("UNAVAILABLE", "gateway is shutting down");
+    if (this.deps.canRecord && !this.deps.canRecord()) throw new GatewayError("UNAVAILABLE", "audit log cannot be written");
     const limits = this.deps.limits();
     if (Buffer.byteLength(req.message, "utf8") > limits.maxMessageBytes)
       throw new GatewayError("PAYLOAD_TOO_LARGE", `message is larger than gateway.limits.maxMessageBytes (${limits.maxMessageBytes} bytes)`);

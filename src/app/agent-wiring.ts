@@ -41,6 +41,8 @@ export interface AgentsDeps {
   now(): number;
   /** Sends an event to every open connection of one principal. */
   publish(principalId: string, event: string, payload: unknown): void;
+  /** True while the audit log cannot be written. */
+  auditFailed?(): boolean;
 }
 
 export type AgentRuns = ReturnType<typeof createAgentRuns>;
@@ -167,6 +169,7 @@ export function createAgentRuns(deps: AgentsDeps) {
       return { maxRunsPerPrincipal: l.maxRunsPerPrincipal, maxMessageBytes: l.maxMessageBytes };
     },
     log: (m) => deps.log.error(m),
+    canRecord: () => !(deps.auditFailed?.() ?? false),
   });
 
   /** RBAC `agents`: refusals are audited (rbac.denied) like the tool pipeline's. */

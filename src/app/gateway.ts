@@ -184,6 +184,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     log,
     now: () => clock.now(),
     publish: (principalId, event, payload) => broadcast(event, payload, (s) => s.principal.id === principalId),
+    auditFailed: () => audit.failed,
   });
   await agents.sessions.preload(runtime.agents.keys());
   const methodDeps: MethodDeps = {
