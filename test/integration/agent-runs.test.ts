@@ -161,6 +161,32 @@ describe("agent runs", () => {
     await g.t.waitForAudit((l) => l.type === "rbac.denied" && l.actor.id === principalOf("alice") && l.metadata.method === "exec.approval.resolve");
   });
 
+  test("a run belongs to its principal, not its connection: it goes on after the socket closes", async () => {
+    const ws = path.join(g.t.stateDir, "workspace");
+    await fs.writeFile(path.join(ws, "later.txt"), "x");
+    standIn.enqueue({ toolCalls: [{ name: "bash", args: { command: "rm later.txt" } }] }, { text: "removed after you left" });
+    const c = await g.connect("alice");
+    c.send({ type: "req", id: "leaving", method: "agent", params: { message: "remove later.txt", sessionKey: "detached", idempotencyKey: "detached-run" } });
+    const ev = await approver.next((f) => f.event === "exec.approval.requested" && (f.payload as any).command === "rm later.txt");
+    c.close();
+    await c.closed;
+    assert.equal((await approver.request("exec.approval.resolve", { id: (ev.payload as any).id, decision: "approve" })).ok, true);
+    const back = await g.connect("alice");
+    try {
+      const w = (await back.request("agent.wait", { runId: "detached-run", timeoutMs: 20_000 })).payload as any;
+      assert.equal(w.status, "ok");
+      await assert.rejects(fs.stat(path.join(ws, "later.txt")));
+      const h = (await back.request("chat.history", { sessionKey: "detached" })).payload as any;
+      assert.equal(h.messages.at(-1).content[0].text, "removed after you left");
+      // Another principal cannot wait on it or see it.
+      const bob = await g.connect("bob");
+      assert.equal((await bob.request("agent.wait", { runId: "detached-run" })).error?.code, "NOT_FOUND");
+      bob.close();
+    } finally {
+      back.close();
+    }
+  });
+
   test("an agent without a model refuses runs with UNAVAILABLE naming the key; an unknown agent is NOT_FOUND", async () => {
     const r = await runAgent(alice, { message: "hi", agentId: "bare" });
     assert.equal(r.accepted.ok, false);
