@@ -226,6 +226,20 @@ describe("RunService", () => {
       assert.equal((await fs.stat(path.join(h.stateDir, "agents", "main", "sessions", f))).mode & 0o777, 0o600);
   });
 
+  it("a long session never outgrows the context window: old turns are left out of the request, the transcript keeps them", async () => {
+    const m = scripted(Array.from({ length: 8 }, (_, i) => text(`answer ${i} `.repeat(80))));
+    const h = await harness(m.call, { agent: { contextWindow: 2_000, maxOutputTokens: 200 } });
+    for (let i = 0; i < 8; i++) assert.equal((await start(h, alice, `long${i}`, `question ${i} `.repeat(80)).run.done).status, "ok");
+    const last = m.requests.at(-1)!;
+    assert.ok(last.messages.length < 15, `request trimmed (${last.messages.length} messages)`);
+    assert.equal(last.messages[0]?.role, "user");
+    assert.match(last.system ?? "", /earlier messages of this conversation were left out/);
+    const bytes = Buffer.byteLength(JSON.stringify(last.messages)) + Buffer.byteLength(last.system ?? "");
+    assert.ok(bytes / 4 < 2_000 - 200, "within the window by the estimate");
+    const entry = await h.sessions.get("alice", "agent:main:main", "main");
+    assert.equal((await h.sessions.read(entry!)).length, 16, "the transcript keeps everything");
+  });
+
   it("refuses to start a run while the audit log cannot record it", async () => {
     const h = await harness(scripted([]).call, { deps: { canRecord: () => false } });
     assert.throws(() => start(h, alice, "nolog", "x"), (e: any) => e.code === "UNAVAILABLE" && /audit/.test(e.message));
