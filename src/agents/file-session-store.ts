@@ -18,6 +18,7 @@ interface IndexFile {
 }
 
 const SESSION_ID = /^[0-9a-f-]{36}$/;
+const AGENT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export class FileSessionStore implements SessionStore {
   private readonly indexes = new Map<string, Promise<Map<string, SessionEntry>>>();
@@ -31,6 +32,8 @@ export class FileSessionStore implements SessionStore {
   ) {}
 
   dirOf(agentId: string): string {
+    // Agent ids are config keys (1-64 of A-Z a-z 0-9 _ -); anything else never becomes a path.
+    if (!AGENT_ID.test(agentId)) throw new Error("invalid agent id");
     return path.join(this.stateDir, "agents", agentId, "sessions");
   }
 

@@ -165,7 +165,9 @@ export const agentHandlers: { [M in keyof AgentParams]: H<M> } = {
   },
   "sessions.list": async (deps, session, p) => {
     const who = await sessionOwner(deps, session, p.principal, "sessions.list");
-    const agentIds = p.agentId !== undefined ? [p.agentId] : Object.keys(deps.runtime().config.agents);
+    const configured = Object.keys(deps.runtime().config.agents);
+    // Only configured agents: an agentId from the request never names a directory by itself.
+    const agentIds = p.agentId !== undefined ? configured.filter((id) => id === p.agentId) : configured;
     const running = new Set(deps.agents.runs.running(who).map((r) => r.sessionKey));
     const all = [];
     for (const id of agentIds) all.push(...(await deps.agents.sessions.list({ owner: who, agentId: id })));

@@ -196,6 +196,8 @@ export function createAgentRuns(deps: AgentsDeps) {
       const key = parseSessionKey(raw ?? "main", agentId ?? DEFAULT_AGENT_ID);
       if (agentId !== undefined && key.agentId !== agentId)
         throw new GatewayError("INVALID_REQUEST", "sessionKey names a different agent than agentId", { details: { code: "AGENT_MISMATCH" } });
+      if (!Object.hasOwn(deps.runtime().config.agents, key.agentId))
+        throw new GatewayError("NOT_FOUND", `unknown agent ${JSON.stringify(key.agentId)}`, { details: { code: "AGENT_NOT_FOUND" } });
       return key;
     },
     /** Agents this principal may reach. */
