@@ -14,6 +14,7 @@ import { stringify } from "yaml";
 import { handshakes, httpInvokes, wsRequests, type Rate } from "./load.js";
 import { benchAuditThroughput } from "./audit-bench.js";
 import { benchPolicyDecisions } from "./policy-bench.js";
+import { benchAgents, type AgentBenchResult } from "./agents.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BIN = path.resolve(here, "../src/cli/main.js");
@@ -139,6 +140,8 @@ async function main(): Promise<void> {
 
   results.audit = await benchAuditThroughput({ events: 60_000, concurrency: 512 });
   results.policy = benchPolicyDecisions({ roles: 20, decisions: 200_000 });
+  // Agent runs get their own gateway (with a model provider pointing at the stand-in) after the others stopped.
+  results.agents = await benchAgents({ startGateway, stop, rssMb }, { samples: 200, runs: 200 });
 
   const rates = results.rates as Record<string, Rate>;
   const ratios = results.ratios as Record<string, number>;
@@ -153,6 +156,7 @@ async function main(): Promise<void> {
     ["RSS after load", `${results.rssMb} MB (peak ${results.peakRssMb} MB)`, "≤ 150 MB", (results.peakRssMb as number) <= 150],
     ["durable audit events/s", `${audit.eventsPerSec}`, "≥ 20000/s", audit.eventsPerSec >= 20_000],
     ["policy decision p99", `${policy.p99Us.toFixed(2)} µs (20 roles)`, "< 1000 µs", policy.p99Us < 1000],
+    ...agentRows(results.agents as AgentBenchResult),
   ];
   console.log(`\nClawdbot Gateway benchmark — ${os.cpus().length} cores, Node ${process.version}, ${SECONDS}s per measurement\n`);
   for (const [name, value, target, ok] of rows) console.log(`${ok ? "ok  " : "MISS"}  ${name.padEnd(38)} ${value.padEnd(40)} target ${target}`);
@@ -165,3 +169,12 @@ main().catch((e: unknown) => {
   console.error(e);
   process.exit(1);
 });
+
+function agentRows({ ttft, load }: AgentBenchResult): [string, string, string, boolean][] {
+  return [
+    ["agent time-to-first-token overhead p50", `${ttft.overheadP50Ms} ms (gateway ${ttft.gatewayP50Ms}, SDK direct ${ttft.directP50Ms})`, "≤ 3 ms", ttft.overheadP50Ms <= 3],
+    ["  … first message of a new session", `${ttft.newSessionOverheadP50Ms} ms (gateway ${ttft.newSessionP50Ms})`, "reported", true],
+    [`${load.runs} concurrent runs (tool + 200 tokens)`, `${load.errors} errors, ${load.runsPerSec} runs/s, ${load.deltaEventsPerSec} deltas/s`, "no error", load.errors === 0],
+    ["gateway peak RSS, concurrent runs", `${load.peakRssMb} MB`, "≤ 250 MB", load.peakRssMb <= 250],
+  ];
+}

@@ -31,6 +31,7 @@ import { createReloader, isLoopbackHost, type ReloadResult } from "./reload.js";
 import { createOperatorNotices } from "./operator-notices.js";
 import { claimStateDir } from "./state-dir.js";
 import { watchFiles, type WatchTimers } from "./config-watch.js";
+import { createAgentRuns } from "./agent-wiring.js";
 
 export interface GatewayOptions {
   stateDir: string;
@@ -233,8 +234,22 @@ async function startGatewayLocked(opts: GatewayOptions): Promise<Gateway> {
     },
   };
   const pipeline = { runtime: getRuntime, audit, approvals: currentApprovals, hiddenPaths: ctx.hiddenPaths, metrics };
+  // Agent runs: events go only to connections of the run's principal.
+  const agents = createAgentRuns({
+    runtime: getRuntime,
+    audit,
+    pipeline,
+    stateDir: opts.stateDir,
+    log,
+    now: () => clock.now(),
+    publish: (principalId, event, payload) => broadcast(event, payload, (s) => s.principal.id === principalId),
+    auditFailed: () => audit.failed,
+  });
+  await agents.sessions.preload(runtime.agents.keys());
   const methodDeps: MethodDeps = {
     ...pipeline,
+    agents,
+    interim: (connId, requestId, payload) => sessions.get(connId)?.sendInterimResponse(requestId, payload),
     auditPath,
     pairing,
     startedAtMs: ctx.startedAtMs,
@@ -244,7 +259,7 @@ async function startGatewayLocked(opts: GatewayOptions): Promise<Gateway> {
     broadcastPairResolved: (payload) => broadcast("device.pair.resolved", payload, (s) => holds(s, "admin")),
   };
 
-  const server = createHttpServer(ctx, pipeline);
+  const server = createHttpServer(ctx, pipeline, agents);
   const wss = attachWebSocket(ctx, server, methodDeps);
 
   // Config and credential reloads: one at a time, once a file change has settled (config-watch.ts).
@@ -294,6 +309,8 @@ async function startGatewayLocked(opts: GatewayOptions): Promise<Gateway> {
     server.close();
     // Requests waiting for a human are answered now (rejected: shutdown), then in-flight work drains (bounded).
     currentApprovals().cancelAll("shutdown");
+    // Running agent runs are aborted (their provider requests cancelled) and end with their records written.
+    await agents.close().catch((e: unknown) => log.error(`stopping agent runs failed: ${(e as Error).message}`));
     const deadline = clock.now() + 10_000;
     const busy = (): boolean => ctx.state.httpInflight > 0 || [...sessions.values()].some((c) => c.pendingRequests > 0);
     while (clock.now() < deadline && busy()) await new Promise((r) => setTimeout(r, 20));

@@ -14,15 +14,20 @@ import { auditRejection } from "./rejections.js";
 import { serveMetrics, serveReady } from "./metrics-endpoint.js";
 import type { GatewayContext } from "./context.js";
 import { listTools } from "./http-tools.js";
+import type { AgentRuns } from "./agent-wiring.js";
+import { handleChatCompletion, sendOpenAIError } from "./chat-completions.js";
 
 /** A refusal before the body was read: answer and close, so a refused client holds no socket. */
-function refuse(res: http.ServerResponse, req: http.IncomingMessage, err: GatewayError): void {
+function refuse(res: http.ServerResponse, req: http.IncomingMessage, err: GatewayError, send: ErrorSender = sendError): void {
   res.setHeader("connection", "close");
-  sendError(res, err);
+  send(res, err);
   req.resume();
 }
 
-export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps): http.Server {
+/** Writes an error in an endpoint's own shape (the gateway's, or OpenAI's for /v1). */
+export type ErrorSender = (res: http.ServerResponse, err: unknown) => void;
+
+export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps, agents?: AgentRuns): http.Server {
   const limits = ctx.runtime().config.gateway.limits;
   // HTTP logins are audited at most once per principal and address per window, not per request.
   const auditLogin = async (principal: Principal, client: ClientInfo): Promise<void> => {
@@ -43,13 +48,13 @@ export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps): h
     }
   };
 
-  /** The front door for an authenticated endpoint: rate limit, lockout, bearer credentials. Undefined = refused (answered). */
-  const authenticated = async (req: http.IncomingMessage, res: http.ServerResponse, client: ClientInfo): Promise<Principal | undefined> => {
+  /** The front door of every authenticated endpoint: rate limit, lockout, bearer credentials, login record. Undefined = refused (answered with `send`). */
+  const admit = async (req: http.IncomingMessage, res: http.ServerResponse, client: ClientInfo, send: ErrorSender): Promise<Principal | undefined> => {
     const limited = await ctx.front.rateLimit(client, "http");
-    if (limited) return void refuse(res, req, limited);
+    if (limited) return void refuse(res, req, limited, send);
     const facts = await clientFacts(ctx, client, req.headers, req.socket.remoteAddress);
     const who = await identifyBearer(identifyDeps(ctx, client, "http"), facts);
-    if (!who.ok) return void refuse(res, req, await settleRefusal(ctx, client, who.refusal, { transport: "http" }));
+    if (!who.ok) return void refuse(res, req, await settleRefusal(ctx, client, who.refusal, { transport: "http" }), send);
     const principal = who.principal;
     ctx.front.httpAuthenticated(req.socket);
     await auditLogin(principal, client);
@@ -57,7 +62,7 @@ export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps): h
   };
 
   const invoke = async (req: http.IncomingMessage, res: http.ServerResponse, client: ClientInfo): Promise<void> => {
-    const principal = await authenticated(req, res, client);
+    const principal = await admit(req, res, client, sendError);
     if (!principal) return;
     try {
       const body = await readJsonBody(req, ctx.runtime().config.gateway.limits.maxBodyBytes);
@@ -74,6 +79,19 @@ export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps): h
       sendJson(res, 200, { ok: true, result });
     } catch (e) {
       await auditRejection(ctx.audit, e, { principal, client }, { transport: "http" }).catch(() => undefined);
+      throw e;
+    }
+  };
+
+  /** POST /v1/chat/completions: OpenAI-compatible agent runs behind the same front door. */
+  const chatCompletions = async (req: http.IncomingMessage, res: http.ServerResponse, client: ClientInfo): Promise<void> => {
+    const principal = await admit(req, res, client, sendOpenAIError);
+    if (!principal || !agents) return;
+    try {
+      const body = await readJsonBody(req, ctx.runtime().config.gateway.limits.maxBodyBytes);
+      await handleChatCompletion({ agents, audit: ctx.audit }, { principal, client, headers: req.headers, body }, res);
+    } catch (e) {
+      await auditRejection(ctx.audit, e, { principal, client }, { transport: "http", endpoint: "/v1/chat/completions" }).catch(() => undefined);
       throw e;
     }
   };
@@ -98,7 +116,7 @@ export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps): h
       if (pathname === "/ready" && (req.method === "GET" || req.method === "HEAD")) return void serveReady(ctx, res);
       if (pathname === "/metrics" && ctx.runtime().config.gateway.metrics.enabled && (req.method === "GET" || req.method === "HEAD")) {
         ctx.state.httpInflight++;
-        void authenticated(req, res, client)
+        void admit(req, res, client, sendError)
           .then((principal) => principal && serveMetrics(ctx, res, principal, client))
           .catch((e: unknown) => {
             req.resume();
@@ -107,28 +125,39 @@ export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps): h
           .finally(() => ctx.state.httpInflight--);
         return;
       }
-      if (pathname === "/tools/invoke") {
+      const endpoint =
+        pathname === "/tools/invoke"
+          ? { run: invoke, send: sendError }
+          : pathname === "/v1/chat/completions" && agents
+            ? { run: (q: http.IncomingMessage, r: http.ServerResponse, c: ClientInfo) => chatCompletions(q, r, c), send: sendOpenAIError }
+            : undefined;
+      if (endpoint) {
         if (req.method !== "POST") {
           ctx.front.recordRefusal(client, "request.rejected", "method_not_allowed", { transport: "http", method: String(req.method).slice(0, 16) });
           req.resume();
-          return sendJson(res, 405, { ok: false, error: { type: "method_not_allowed", message: "use POST" } }, { allow: "POST", connection: "close" });
+          const body =
+            endpoint.send === sendError
+              ? { ok: false, error: { type: "method_not_allowed", message: "use POST" } }
+              : { error: { message: "use POST", type: "invalid_request_error", code: "method_not_allowed" } };
+          return sendJson(res, 405, body, { allow: "POST", connection: "close" });
         }
-        if (ctx.state.closing) return refuse(res, req, new GatewayError("UNAVAILABLE", "gateway is shutting down"));
+        if (ctx.state.closing) return refuse(res, req, new GatewayError("UNAVAILABLE", "gateway is shutting down"), endpoint.send);
         ctx.state.httpInflight++;
-        invoke(req, res, client)
+        endpoint
+          .run(req, res, client)
           .catch((e: unknown) => {
             if (!(e instanceof GatewayError)) ctx.log.error(`request failed: ${(e as Error)?.stack ?? String(e)}`);
             else if (e.code === "UNAVAILABLE" && ctx.audit.failed)
               ctx.log.error("audit log cannot be written: refusing requests that must be recorded (fail closed)");
             req.resume();
-            sendError(res, e);
+            endpoint.send(res, e);
           })
           .finally(() => ctx.state.httpInflight--);
         return;
       }
       if (pathname === "/tools" && (req.method === "GET" || req.method === "HEAD")) {
         req.resume();
-        void listTools(ctx, req, res, client, authenticated).catch((e: unknown) => {
+        void listTools(ctx, req, res, client, (q, r, c) => admit(q, r, c, sendError)).catch((e: unknown) => {
           if (!(e instanceof GatewayError)) ctx.log.error(`request failed: ${(e as Error)?.stack ?? String(e)}`);
           if (!res.headersSent) sendError(res, e instanceof GatewayError ? e : new GatewayError("INTERNAL", "request failed"));
         });

@@ -18,8 +18,9 @@ import { invokeTool, type PipelineDeps } from "./tool-pipeline.js";
 import { toolCatalog } from "./tool-catalog.js";
 import type { Runtime } from "./runtime.js";
 import type { Session } from "./session.js";
+import { agentHandlers, type AgentMethodDeps } from "./agent-methods.js";
 
-export interface MethodDeps extends PipelineDeps {
+export interface MethodDeps extends PipelineDeps, AgentMethodDeps {
   runtime(): Runtime;
   audit: AuditSink;
   auditPath: string;
@@ -34,7 +35,7 @@ export interface MethodDeps extends PipelineDeps {
   broadcastPairResolved(payload: Record<string, unknown>): void;
 }
 
-type Handler = (deps: MethodDeps, session: Session, params: never, connId: string) => Promise<unknown>;
+type Handler = (deps: MethodDeps, session: Session, params: never, connId: string, requestId: string) => Promise<unknown>;
 
 /** Records an administrative action; called before the action takes effect (fail closed). */
 function auditAdmin(deps: MethodDeps, session: Session, type: string, metadata: Record<string, unknown>): Promise<void> {
@@ -170,6 +171,7 @@ const handlers: { [M in MethodName]: Handler } = {
     });
     return { records };
   },
+  ...agentHandlers,
 };
 
 export const FEATURES = { methods: METHOD_NAMES as string[], events: [...EVENTS] as string[] };
@@ -200,6 +202,6 @@ export async function dispatch(deps: MethodDeps, baseSession: Session, frame: Re
     throw new GatewayError("INVALID_REQUEST", `invalid params for ${frame.method}`, {
       details: { issues: parsed.error.issues.map((i) => ({ path: i.path.join("."), message: i.message })) },
     });
-  const handler = handlers[frame.method] as (d: MethodDeps, s: Session, p: unknown, c: string) => Promise<unknown>;
-  return handler(deps, session, parsed.data, connId);
+  const handler = handlers[frame.method] as (d: MethodDeps, s: Session, p: unknown, c: string, r: string) => Promise<unknown>;
+  return handler(deps, session, parsed.data, connId, frame.id);
 }

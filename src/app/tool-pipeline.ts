@@ -27,6 +27,8 @@ export interface InvokeContext {
   scopes?: ReadonlySet<Permission>;
   connId?: string;
   signal?: AbortSignal;
+  /** Told when a command waits for an approver and when the decision comes (agent runs emit `approval` events). */
+  onApproval?: (n: { phase: "requested" | "resolved"; approvalId: string; command: string; status: string }) => void;
 }
 
 export interface InvokeRequest {
@@ -184,6 +186,7 @@ async function runCommand(
   });
   // If this cannot be recorded the caller gets UNAVAILABLE and nothing will run, whatever an approver decides.
   await audit("exec.request", "pending", { ...meta, approvalRequired: true, approvalId: pending.id, expiresAtMs: pending.expiresAtMs });
+  ctx.onApproval?.({ phase: "requested", approvalId: pending.id, command, status: "pending" });
   // The requester going away (socket closed) withdraws the request: nothing will run for nobody.
   const withdraw = (): void => void manager.cancel(pending.id, "requester_disconnected");
   if (ctx.signal?.aborted) withdraw();
@@ -199,6 +202,12 @@ async function runCommand(
     outcome: outcome.decision === "approve" ? "success" : "denied",
     ...(ctx.client.traceId ? { traceId: ctx.client.traceId } : {}),
     metadata: { approvalId: pending.id, requester: ctx.principal.id, reason: outcome.reason, command: outcome.request.command, agentId },
+  });
+  ctx.onApproval?.({
+    phase: "resolved",
+    approvalId: pending.id,
+    command,
+    status: outcome.decision === "approve" ? "approved" : outcome.reason === "timeout" ? "timeout" : "rejected",
   });
   if (outcome.decision !== "approve") {
     const timeout = outcome.reason === "timeout";

@@ -161,8 +161,12 @@ export class GatewayClient {
     });
   }
 
-  onEvent(fn: EventHandler): void {
+  /** Adds an event listener; returns a function that removes it. */
+  onEvent(fn: EventHandler): () => void {
     this.listeners.push(fn);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== fn);
+    };
   }
 
   close(): void {

@@ -1,4 +1,5 @@
 export { configSchema, DEFAULT_BLOCKLIST, isSecretPath, type Config, type ConfigInput } from "./schema.js";
+export { MODEL_APIS, modelApiOf, parseModelRef, type ModelConfig, type AgentConfig, type ModelApiId } from "./schema.js";
 export { ConfigError, type ConfigIssue } from "./errors.js";
 export { loadConfigFile, parseConfigText, isLoopbackBind, deepFreeze, type LoadedConfig } from "./load.js";
 export { resolvePaths, auditPathFor, credentialsDirFor, workspaceFor, type ResolvedPaths } from "./paths.js";
@@ -9,3 +10,4 @@ export { substituteEnv, substituteString } from "./env-substitution.js";
 export { loadClientSettings, type ClientSettings } from "./client-settings.js";
 export { readConfigString, type SingleKey } from "./single-key.js";
 export { weakenedControls } from "./weakening.js";
+export { resolveModelRef, modelIssues, type ResolvedModelRef } from "./model-refs.js";

@@ -255,7 +255,7 @@ describe("${ENV} substitution in the loader", () => {
   });
 
   it("substitutes inside a larger string and only in values (never injects YAML)", () => {
-    const c = parseConfigText("models:\n  m:\n    baseUrl: https://${HOST}/v1\n", { HOST: "api.example.com" }).config;
+    const c = parseConfigText("models:\n  m:\n    api: openai-completions\n    baseUrl: https://${HOST}/v1\n", { HOST: "api.example.com" }).config;
     assert.equal(c.models.m?.baseUrl, "https://api.example.com/v1");
     const injected = parseConfigText("gateway:\n  bind: ${B}\n", { B: "127.0.0.1\n  port: 1" }).config;
     assert.equal(injected.gateway.port, 18789);

@@ -11,7 +11,8 @@ import { ConfigError, type ConfigIssue } from "./errors.js";
 import { substituteEnv } from "./env-substitution.js";
 import { formatKeyPath } from "./key-path.js";
 import { describeYamlError } from "./yaml-errors.js";
-import { configSchema, type Config } from "./schema.js";
+import { configSchema, defaultAgentConfig, type Config } from "./schema.js";
+import { modelIssues } from "./model-refs.js";
 
 export interface LoadedConfig {
   config: Config;
@@ -68,8 +69,9 @@ export function parseConfigText(
   }
   if (issues.length > 0 || !parsed.success) throw new ConfigError(dedupe(issues), file);
   const config = parsed.data;
-  if (!config.agents.main) config.agents.main = {};
+  if (!config.agents.main) config.agents.main = defaultAgentConfig();
   issues.push(...crossFieldIssues(config));
+  issues.push(...modelIssues(config));
   if (issues.length > 0) throw new ConfigError(issues, file);
   return { config: deepFreeze(config), fromEnv: sub.fromEnv };
 }

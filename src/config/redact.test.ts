@@ -35,6 +35,7 @@ models:
   anthropic:
     apiKey: \${A}
   "my.model":
+    api: openai-completions
     apiKey: \${B}
     model: claude
 `;

@@ -85,6 +85,10 @@ const limitsSchema = z
     maxUnauthenticatedHttpConnections: z.number().int().positive().default(768),
     /** Requests one WebSocket connection may have in flight (a tool run, an approval wait). */
     maxInflightPerConnection: z.number().int().positive().default(32),
+    /** Agent runs one principal may have running at once (across all its connections). */
+    maxRunsPerPrincipal: z.number().int().positive().default(4),
+    /** Largest user message an agent run accepts (UTF-8 bytes). */
+    maxMessageBytes: z.number().int().min(1024).default(262_144),
   })
   .prefault({});
 
@@ -177,6 +181,8 @@ const toolLimitsSchema = z
     searchTimeoutMs: positiveMs.default(10_000),
     /** What `read` returns for a binary file: only its size, or its bytes base64-encoded (capped at maxReadBytes). */
     binaryFiles: z.enum(["omit", "base64"]).default("omit"),
+    /** Tool output fed back to a model is cut to this many UTF-8 bytes (the rest is dropped with a note). */
+    maxModelResultBytes: z.number().int().min(256).default(32_768),
   })
   .prefault({});
 
@@ -195,12 +201,45 @@ const toolsSchema = z
 
 const agentSchema = z.strictObject({
   workspace: nonEmpty.optional(),
+  /** Display name (agents.list). */
+  name: nonEmpty.optional(),
+  /** "provider/model": the provider is a key of `models`; the model name may itself contain "/". */
+  model: nonEmpty.optional(),
+  /** Tried in order when the primary fails after its retries. Same "provider/model" form. */
+  fallbacks: z.array(nonEmpty).default([]),
+  systemPrompt: z.string().optional(),
+  /** Model calls per run. */
+  maxTurns: z.number().int().positive().max(1_000).default(25),
+  /** A run is aborted after this many seconds (the `agent` request's `timeout` may only shorten it). */
+  runTimeoutSec: z.number().int().positive().default(600),
+  /** Overrides the provider's maxOutputTokens for this agent. */
+  maxOutputTokens: z.number().int().positive().optional(),
 });
 
+/** An agent entry with every default filled (the implicit `main`). */
+export function defaultAgentConfig(): z.output<typeof agentSchema> {
+  return agentSchema.parse({});
+}
+
+export const MODEL_APIS = ["anthropic-messages", "openai-completions"] as const;
+
 const modelSchema = z.strictObject({
+  /** Wire API; defaults: id `anthropic` → anthropic-messages, id `openai` → openai-completions; required otherwise. */
+  api: z.enum(MODEL_APIS).optional(),
   apiKey: nonEmpty.optional(),
   baseUrl: z.url().optional(),
+  /** Default model name for an agent whose `model` names only this provider. */
   model: nonEmpty.optional(),
+  /** Tokens a request may fill (prompt + output); older turns are dropped to stay within it. */
+  contextWindow: z.number().int().min(1_024).default(128_000),
+  /** Output tokens requested per model call. */
+  maxOutputTokens: z.number().int().positive().default(4_096),
+  /** Retries of one call on 429 / 5xx / network errors (not 401/403), with exponential backoff. */
+  maxRetries: z.number().int().min(0).max(10).default(2),
+  /** First backoff delay; doubled per retry (a Retry-After header wins), capped at 30 s. */
+  retryBaseMs: positiveMs.default(500),
+  /** One model call (the whole streamed response) is aborted after this long. */
+  requestTimeoutMs: positiveMs.default(300_000),
 });
 
 export const configSchema = z.strictObject({
@@ -208,12 +247,30 @@ export const configSchema = z.strictObject({
   rbac: rbacSchema,
   approvals: approvalsSchema,
   tools: toolsSchema,
-  agents: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "agent ids are 1-64 of A-Z a-z 0-9 _ -"), agentSchema).default({ main: {} }),
+  agents: z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "agent ids are 1-64 of A-Z a-z 0-9 _ -"), agentSchema).prefault({ main: {} }),
   models: z.record(z.string(), modelSchema).default({}),
 });
 
 export type ConfigInput = z.input<typeof configSchema>;
 export type Config = z.output<typeof configSchema>;
+export type ModelConfig = z.output<typeof modelSchema>;
+export type AgentConfig = z.output<typeof agentSchema>;
+export type ModelApiId = (typeof MODEL_APIS)[number];
+
+/** The `api` a provider uses: its explicit `api`, else the default for the well-known ids, else undefined. */
+export function modelApiOf(id: string, m: Pick<ModelConfig, "api">): ModelApiId | undefined {
+  if (m.api) return m.api;
+  if (id === "anthropic") return "anthropic-messages";
+  if (id === "openai") return "openai-completions";
+  return undefined;
+}
+
+/** Splits "provider/model" at the first "/" (model names such as `meta-llama/Llama-3` keep theirs). */
+export function parseModelRef(ref: string): { provider: string; model: string } | undefined {
+  const i = ref.indexOf("/");
+  if (i <= 0 || i === ref.length - 1) return undefined;
+  return { provider: ref.slice(0, i), model: ref.slice(i + 1) };
+}
 
 /** Key paths whose values are secrets: never printed, logged, or named with their value. */
 export const SECRET_PATH_PATTERNS: readonly RegExp[] = [

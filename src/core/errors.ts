@@ -40,10 +40,12 @@ export class GatewayError extends Error {
   readonly details: Record<string, unknown> | undefined;
   readonly retryAfterMs: number | undefined;
   readonly retryable: boolean | undefined;
+  /** A WebSocket `res` with ok:false may also carry a payload (the `agent` method's final frame does). */
+  readonly payload: unknown;
   constructor(
     code: ErrorCode,
     message: string,
-    opts: { details?: Record<string, unknown>; retryAfterMs?: number; retryable?: boolean; cause?: unknown } = {},
+    opts: { details?: Record<string, unknown>; retryAfterMs?: number; retryable?: boolean; cause?: unknown; payload?: unknown } = {},
   ) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = "GatewayError";
@@ -51,6 +53,7 @@ export class GatewayError extends Error {
     this.details = opts.details;
     this.retryAfterMs = opts.retryAfterMs;
     this.retryable = opts.retryable ?? (opts.retryAfterMs !== undefined ? true : undefined);
+    this.payload = opts.payload;
   }
 
   /** The wire shape `{code,message,details?,retryable?,retryAfterMs?}`. */

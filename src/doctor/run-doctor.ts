@@ -11,6 +11,7 @@ import { credentialsCheck } from "./checks/credentials.js";
 import { networkCheck } from "./checks/network.js";
 import { rbacCheck } from "./checks/rbac.js";
 import { sandboxCheck } from "./checks/sandbox.js";
+import { modelsCheck } from "./checks/models.js";
 import { loadConfigForDoctor } from "./load-config.js";
 import { CHECK_NAMES } from "./types.js";
 import type { Check, CheckName, DoctorContext, Finding, LoadedDoctorConfig, SandboxProbe } from "./types.js";
@@ -22,6 +23,7 @@ export const CHECKS: Readonly<Record<CheckName, Check>> = {
   audit: auditCheck,
   rbac: rbacCheck,
   sandbox: sandboxCheck,
+  models: modelsCheck,
 };
 
 export interface RunDoctorOptions {

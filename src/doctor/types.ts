@@ -5,7 +5,7 @@
  */
 import type { Config, ConfigIssue } from "../config/index.js";
 
-export const CHECK_NAMES = ["credentials", "auth", "network", "audit", "rbac", "sandbox"] as const;
+export const CHECK_NAMES = ["credentials", "auth", "network", "audit", "rbac", "sandbox", "models"] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
 /** Config problems are reported under `config`, whichever checks were asked for. */

@@ -9,3 +9,4 @@ export { Policy } from "./decide.js";
 export { BUILTIN_ROLES, DEFAULT_IMPLICIT_ADMIN_PRINCIPAL, buildPolicy } from "./roles.js";
 export { validateRbac } from "./validate.js";
 export { toolKey } from "./tool-names.js";
+export { authorizeAgent, allowedTools } from "./agent-access.js";

@@ -60,6 +60,8 @@ export const EVENTS = [
   "exec.approval.resolved",
   "device.pair.requested",
   "device.pair.resolved",
+  "agent",
+  "chat",
 ] as const;
 export type EventName = (typeof EVENTS)[number];
 

@@ -2,17 +2,24 @@
  * The declarative method → permission table. The dispatcher checks it in one
  * place before any handler runs; a method not in this table is refused.
  * `authenticated` means any authenticated principal; `tool` means the tool
- * pipeline authorises per tool (RBAC tool/agent rules, exec permissions).
+ * pipeline authorises per tool (RBAC tool/agent rules, exec permissions);
+ * `agent` means the run service authorises the agent (RBAC `agents`) and each
+ * tool call of the run goes through the tool pipeline. Session methods act on
+ * the caller's own sessions; naming another `principal` needs `admin`.
  */
 import { z } from "zod";
 
-export type MethodPermission = "authenticated" | "tool" | "exec.approve" | "admin";
+export type MethodPermission = "authenticated" | "tool" | "agent" | "exec.approve" | "admin";
 
 const toolInvoke = z.strictObject({
   tool: z.string().min(1).max(64),
   args: z.record(z.string(), z.unknown()).default({}),
   agentId: z.string().min(1).max(64).optional(),
 });
+
+const sessionKey = z.string().min(1).max(256);
+const idempotencyKey = z.string().min(1).max(128);
+const otherPrincipal = z.string().min(1).max(256).optional();
 
 export const METHOD_TABLE = {
   health: { permission: "authenticated", params: z.object({}).loose() },
@@ -51,6 +58,41 @@ export const METHOD_TABLE = {
       limit: z.number().int().min(1).max(10_000).default(100),
     }),
   },
+  agent: {
+    permission: "agent",
+    // Loose: OpenClaw clients send more (deliver, channel, thinking, …) than a gateway without channels reads.
+    params: z
+      .object({
+        message: z.string(),
+        idempotencyKey,
+        agentId: z.string().min(1).max(64).optional(),
+        sessionKey: sessionKey.optional(),
+        timeout: z.number().int().positive().optional(),
+        extraSystemPrompt: z.string().max(20_000).optional(),
+      })
+      .loose(),
+  },
+  "agent.wait": {
+    permission: "authenticated",
+    params: z.object({ runId: idempotencyKey, timeoutMs: z.number().int().min(0).max(86_400_000).default(30_000) }).loose(),
+  },
+  "chat.send": {
+    permission: "agent",
+    params: z.object({ sessionKey, message: z.string(), idempotencyKey: idempotencyKey.optional() }).loose(),
+  },
+  "chat.history": {
+    permission: "authenticated",
+    params: z.object({ sessionKey, limit: z.number().int().min(1).max(1_000).default(200), principal: otherPrincipal }).loose(),
+  },
+  "chat.abort": { permission: "authenticated", params: z.object({ sessionKey, runId: idempotencyKey.optional() }).loose() },
+  "sessions.list": {
+    permission: "authenticated",
+    params: z.object({ agentId: z.string().min(1).max(64).optional(), limit: z.number().int().min(1).max(1_000).default(100), principal: otherPrincipal }).loose(),
+  },
+  "sessions.reset": { permission: "authenticated", params: z.object({ key: sessionKey, principal: otherPrincipal }).loose() },
+  "sessions.delete": { permission: "authenticated", params: z.object({ key: sessionKey, principal: otherPrincipal }).loose() },
+  "agents.list": { permission: "authenticated", params: z.object({}).loose() },
+  "models.list": { permission: "authenticated", params: z.object({}).loose() },
 } as const satisfies Record<string, { permission: MethodPermission; params: z.ZodType }>;
 
 export type MethodName = keyof typeof METHOD_TABLE;

@@ -134,10 +134,10 @@ describe("WebSocket protocol", () => {
 
   test("unknown method: INVALID_REQUEST, connection stays open", async () => {
     const { c } = await connectWs(t.wsUrl, { token: t.token });
-    const r = await c.request("chat.send", { text: "hi" });
+    const r = await c.request("no.such.method", { text: "hi" });
     assert.equal(r.ok, false);
     assert.equal(r.error?.code, "INVALID_REQUEST");
-    const line = await t.waitForAudit((l) => l.type === "request.rejected" && l.metadata.method === "chat.send");
+    const line = await t.waitForAudit((l) => l.type === "request.rejected" && l.metadata.method === "no.such.method");
     assert.equal(line.metadata.reason, "UNKNOWN_METHOD");
     assert.equal((await c.request("status")).ok, true);
     c.close();

@@ -82,9 +82,14 @@ export class WsConnection<S> {
     this.ws.send(JSON.stringify(frame));
   }
 
-  private respond(id: string, ok: boolean, body: unknown): void {
+  private respond(id: string, ok: boolean, body: unknown, payload?: unknown): void {
     if (ok) this.sendRaw({ type: "res", id, ok: true, payload: body });
-    else this.sendRaw({ type: "res", id, ok: false, error: body });
+    else this.sendRaw({ type: "res", id, ok: false, error: body, ...(payload !== undefined ? { payload } : {}) });
+  }
+
+  /** An early `res` for a request still running (the `agent` method answers "accepted", then the result). */
+  sendInterimResponse(id: string, payload: unknown): void {
+    if (this.state === "open") this.respond(id, true, payload);
   }
 
   close(code: number, reason: string): void {
@@ -118,7 +123,7 @@ export class WsConnection<S> {
   }
 
   private fail(id: string | undefined, err: GatewayError, closeCode?: number): void {
-    if (id !== undefined) this.respond(id, false, err.toWire());
+    if (id !== undefined) this.respond(id, false, err.toWire(), err.payload);
     if (closeCode !== undefined) {
       const code = err.details?.code;
       const reason =
