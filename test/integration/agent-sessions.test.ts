@@ -126,14 +126,13 @@ describe("agent sessions and providers", () => {
   });
 
   test("openclaw-node's client.chat() streams a run to its end, tool events included", async () => {
-    const owner = await open("owner");
     const client = new OpenClawClient({ url: g.t.wsUrl, token: g.tokens.alice, autoReconnect: false, deviceIdentityPath: path.join(g.t.stateDir, "oc-device.json") });
     client.on("error", () => undefined);
-    const pairing = new Promise<{ requestId?: string }>((resolve) => client.on("pairingRequired", resolve));
-    await assert.rejects(client.connect());
-    const { requestId } = await pairing;
-    assert.equal((await owner.request("device.pair.approve", { requestId, principal: principalOf("alice") })).ok, true);
+    // A device proving its key with alice's valid token on direct loopback is paired to alice at once
+    // (gateway.pairing.autoApproveLoopback, default true); its runs are alice's.
     await client.connect();
+    const paired = await g.t.waitForAudit((l) => l.type === "pairing.approve" && l.metadata.automatic === true);
+    assert.equal(paired.metadata.boundPrincipal, principalOf("alice"));
     try {
       standIn.enqueue({ toolCalls: [{ name: "glob", args: { pattern: "*.none" } }] }, { text: "nothing found, all good" });
       const chunks: { type: string; text: string }[] = [];
