@@ -16,6 +16,7 @@ import { createConnectionBudget, type Lease } from "../ratelimit/connection-budg
 import { createAuthLockout } from "../ratelimit/auth-lockout.js";
 import { createPairingLimiter } from "../ratelimit/pairing-limiter.js";
 import { addressKey, isLoopback } from "../transport/net/ip.js";
+import { isPageOrigin } from "../transport/net/origin.js";
 import { actorFor, type ClientInfo } from "./client.js";
 import type { Logger } from "./logger.js";
 import type { Runtime } from "./runtime.js";
@@ -153,6 +154,8 @@ export class FrontDoor {
   }
 
   origin(client: ClientInfo, transport: string): GatewayError | undefined {
+    // The control page's own origin (docs/control-ui.md), while the page is served.
+    if (this.d.runtime().config.gateway.controlUi.enabled && isPageOrigin(client.origin, client.pageOrigin)) return undefined;
     const r = this.d.runtime().origins.check(client.origin);
     if (r.ok) return undefined;
     this.recordRefusal(client, "auth.failure", r.reason, { origin: (client.origin ?? "").slice(0, 200), transport });

@@ -24,6 +24,7 @@ import type { Logger } from "./logger.js";
 import type { GatewayContext } from "./context.js";
 import { FrontDoor } from "./front-door.js";
 import { createHttpServer } from "./http-server.js";
+import { loadControlUi } from "./control-ui.js";
 import { attachWebSocket } from "./ws-server.js";
 import { createReloader, isLoopbackHost, type ReloadResult } from "./reload.js";
 
@@ -185,7 +186,10 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     broadcastPairResolved: (payload) => broadcast("device.pair.resolved", payload, (s) => holds(s, "admin")),
   };
 
-  const server = createHttpServer(ctx, pipeline);
+  // The control page is read into memory once; it is served while gateway.controlUi.enabled is true.
+  const controlUi = loadControlUi();
+  if (!controlUi.available && cfg.gateway.controlUi.enabled) log.warn("control UI not built (dist/ui missing): GET / answers 404; run npm run build");
+  const server = createHttpServer(ctx, pipeline, controlUi);
   const wss = attachWebSocket(ctx, server, methodDeps);
 
   // Config and credential reloads: one at a time, debounced after file changes.

@@ -10,6 +10,7 @@ import { authenticateHttp } from "./authenticate.js";
 import { invokeTool, type PipelineDeps } from "./tool-pipeline.js";
 import { auditRejection } from "./rejections.js";
 import type { GatewayContext } from "./context.js";
+import { SECURITY_HEADERS, type ControlUi } from "./control-ui.js";
 
 /** A refusal before the body was read: answer and close, so a refused client holds no socket. */
 function refuse(res: http.ServerResponse, req: http.IncomingMessage, err: GatewayError): void {
@@ -18,7 +19,7 @@ function refuse(res: http.ServerResponse, req: http.IncomingMessage, err: Gatewa
   req.resume();
 }
 
-export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps): http.Server {
+export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps, controlUi?: ControlUi): http.Server {
   const limits = ctx.runtime().config.gateway.limits;
   // HTTP logins are audited at most once per principal and address per window, not per request.
   const auditLogin = async (principal: Principal, client: ClientInfo): Promise<void> => {
@@ -86,12 +87,14 @@ export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps): h
     },
     (req, res) => {
     try {
+      for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
       const client = clientInfoFrom(req, ctx.runtime().isTrustedProxy);
       const refused = ctx.front.origin(client, "http");
       if (refused) return refuse(res, req, refused);
       // Route on the raw target: no URL parsing of attacker-chosen text on this path.
       const pathname = (req.url ?? "/").split("?")[0];
       if (pathname === "/health" && (req.method === "GET" || req.method === "HEAD")) return sendJson(res, 200, { ok: true });
+      if (controlUi && ctx.runtime().config.gateway.controlUi.enabled && controlUi.serve(req, res, String(pathname))) return;
       if (pathname === "/tools/invoke") {
         if (req.method !== "POST") {
           ctx.front.recordRefusal(client, "request.rejected", "method_not_allowed", { transport: "http", method: String(req.method).slice(0, 16) });

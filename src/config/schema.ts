@@ -96,6 +96,7 @@ const gatewaySchema = z
     audit: auditSchema,
     limits: limitsSchema,
     tailscale: tailscaleSchema,
+    controlUi: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
   })
   .prefault({});
 
