@@ -25,6 +25,9 @@ import type { GatewayContext } from "./context.js";
 import { FrontDoor } from "./front-door.js";
 import { createHttpServer } from "./http-server.js";
 import { loadControlUi } from "./control-ui.js";
+import { ApprovalFeed } from "./approval-feed.js";
+import { AuditTail, tapAudit } from "./audit-tail.js";
+import { runDoctor } from "../doctor/run-doctor.js";
 import { attachWebSocket } from "./ws-server.js";
 import { createReloader, isLoopbackHost, type ReloadResult } from "./reload.js";
 
@@ -107,7 +110,21 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     throw new ConfigError([{ path: "gateway.bind", message: 'refusing a non-loopback bind with gateway.auth.mode "none"' }]);
 
   const auditPath = auditPathFor(opts.stateDir, cfg.gateway.audit.path);
-  const audit = await openAuditLog({ path: auditPath, enabled: cfg.gateway.audit.enabled, retentionDays: cfg.gateway.audit.retentionDays, clock });
+  // Each line this process appends is also sent to admin connections tailing the log (audit.tail).
+  const auditTail = new AuditTail(
+    auditPath,
+    (connId, record) => {
+      const conn = sessions.get(connId);
+      if (!conn?.isOpen || !conn.session || !holds(conn.session, "admin")) return false;
+      conn.sendEvent("audit.appended", { record });
+      return true;
+    },
+    (e) => log.error(`audit tail read failed: ${(e as Error).message}`),
+  );
+  const audit = tapAudit(
+    await openAuditLog({ path: auditPath, enabled: cfg.gateway.audit.enabled, retentionDays: cfg.gateway.audit.retentionDays, clock }),
+    () => auditTail.poke(),
+  );
   for (const agent of runtime.agents.values()) await fsp.mkdir(agent.workspace, { recursive: true, mode: 0o700 });
   const pairing = await PairingStore.open(path.join(opts.stateDir, "devices"), { clock, pendingTtlMs: cfg.gateway.pairing.pendingTtlMs });
   const tailscale = createTailscaleVerifier({
@@ -127,12 +144,19 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     }
   };
 
+  const approvalFeed = new ApprovalFeed(
+    () => clock.now(),
+    (requesterId, event, payload) => broadcast(event, payload, (s) => s.principal.id === requesterId),
+  );
   const makeApprovals = (r: Runtime): ApprovalManager =>
     new ApprovalManager({
       clock,
       timeoutMs: r.config.approvals.exec.timeoutMs,
       maxPendingPerRequester: r.config.approvals.exec.maxPendingPerRequester,
-      notify: (event, payload, meta) => broadcast(event, payload, (s) => s.principal.id !== meta.requesterId && holds(s, "exec.approve")),
+      notify: (event, payload, meta) => {
+        broadcast(event, payload, (s) => s.principal.id !== meta.requesterId && holds(s, "exec.approve"));
+        approvalFeed.observe(event, payload);
+      },
     });
   let approvals = makeApprovals(runtime);
   let approvalsBuiltFrom = runtime.config.approvals.exec;
@@ -184,6 +208,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     connectionCount: () => sessions.size,
     closeDeviceConnections: ctx.closeDeviceConnections,
     broadcastPairResolved: (payload) => broadcast("device.pair.resolved", payload, (s) => holds(s, "admin")),
+    approvalFeed,
+    auditTail,
+    runDoctor: () => runDoctor({ stateDir: opts.stateDir, configPath: opts.configPath, configExplicit: opts.configExplicit, checks: [], fix: false, env }),
+    connections: () =>
+      [...sessions.values()].flatMap((c) =>
+        c.session ? [{ connId: c.id, principal: c.session.principal.id, remoteIp: c.session.client.ip, method: c.session.principal.method }] : [],
+      ),
   };
 
   // The control page is read into memory once; it is served while gateway.controlUi.enabled is true.

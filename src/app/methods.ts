@@ -17,8 +17,9 @@ import { randomTraceId, traceIdFromTraceparent } from "../audit/trace-id.js";
 import { invokeTool, type PipelineDeps } from "./tool-pipeline.js";
 import type { Runtime } from "./runtime.js";
 import type { Session } from "./session.js";
+import { uiHandlers, type UiMethodDeps } from "./ui-methods.js";
 
-export interface MethodDeps extends PipelineDeps {
+export interface MethodDeps extends PipelineDeps, UiMethodDeps {
   runtime(): Runtime;
   audit: AuditSink;
   auditPath: string;
@@ -51,6 +52,7 @@ function requirePaired(deps: MethodDeps, deviceId: string): void {
 }
 
 const handlers: { [M in MethodName]: Handler } = {
+  ...uiHandlers,
   health: async () => ({ ok: true, ts: Date.now() }),
   status: async (deps, session) => ({
     version: deps.version,

@@ -60,6 +60,9 @@ export const EVENTS = [
   "exec.approval.resolved",
   "device.pair.requested",
   "device.pair.resolved",
+  "exec.approval.own.requested",
+  "exec.approval.own.resolved",
+  "audit.appended",
 ] as const;
 export type EventName = (typeof EVENTS)[number];
 

@@ -45,6 +45,16 @@ export const METHOD_TABLE = {
       limit: z.number().int().min(1).max(10_000).default(100),
     }),
   },
+  // Control page (docs/protocol.md "Control page methods").
+  "exec.approval.recent": { permission: "exec.approve", params: z.object({}).loose() },
+  "exec.approval.mine": { permission: "authenticated", params: z.object({}).loose() },
+  "audit.tail": {
+    permission: "admin",
+    params: z.strictObject({ subscribe: z.boolean().default(true), backlog: z.number().int().min(0).max(1000).default(100) }),
+  },
+  "audit.verify": { permission: "admin", params: z.object({}).loose() },
+  "status.details": { permission: "admin", params: z.object({}).loose() },
+  "doctor.run": { permission: "admin", params: z.object({}).loose() },
 } as const satisfies Record<string, { permission: MethodPermission; params: z.ZodType }>;
 
 export type MethodName = keyof typeof METHOD_TABLE;
