@@ -66,6 +66,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props?: Props |
       if (p.required) el.required = true;
       if (p.autocomplete) el.autocomplete = p.autocomplete as AutoFill;
     }
+    if (el instanceof HTMLOptionElement && p.value !== undefined) el.value = p.value;
     if (el instanceof HTMLInputElement && p.checked) el.checked = true;
     if (el instanceof HTMLLabelElement && p.for) el.htmlFor = p.for;
     if (el instanceof HTMLDetailsElement && p.open) el.open = true;
