@@ -14,6 +14,7 @@ import { stringify } from "yaml";
 import { handshakes, httpInvokes, wsRequests, type Rate } from "./load.js";
 import { benchAuditThroughput } from "./audit-bench.js";
 import { benchPolicyDecisions } from "./policy-bench.js";
+import { benchPageRendering, bundleSizes, pageLoadLoop } from "./control-ui-bench.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BIN = path.resolve(here, "../src/cli/main.js");
@@ -119,6 +120,10 @@ async function main(): Promise<void> {
     r.httpBare = await httpInvokes(httpUrl(bareHttp.port), undefined, { tool: "read", args: { path: "README.txt" } }, 16, MS, 200);
     r.httpGatewayNotFound = await httpInvokes(httpUrl(gw.port), token, { tool: "teleport", args: {} }, 16, MS, 404);
     r.httpGatewayRead = await httpInvokes(httpUrl(gw.port), token, { tool: "read", args: { path: "README.txt" } }, 16, MS, 200);
+    // The same API load while 8 clients fetch the control page (GET /, br, every other one revalidating).
+    const pages = pageLoadLoop(`${httpUrl(gw.port)}/`, 8);
+    r.httpGatewayNotFoundWithPageLoad = await httpInvokes(httpUrl(gw.port), token, { tool: "teleport", args: {} }, 16, MS, 404);
+    r.pageGets = await pages.stop();
     const mem = await rssMb(gw.child.pid as number);
     results.rates = r;
     results.rssMb = mem.rss;
@@ -128,6 +133,7 @@ async function main(): Promise<void> {
       handshakes: +(r.handshakeGateway.perSec / r.handshakeBare.perSec).toFixed(2),
       httpInvokeNotFound: +(r.httpGatewayNotFound.perSec / r.httpBare.perSec).toFixed(2),
       httpInvokeRead: +(r.httpGatewayRead.perSec / r.httpBare.perSec).toFixed(2),
+      httpInvokeWithPageLoad: +(r.httpGatewayNotFoundWithPageLoad.perSec / r.httpGatewayNotFound.perSec).toFixed(2),
     };
   } finally {
     await stop(gw.child);
@@ -137,6 +143,7 @@ async function main(): Promise<void> {
 
   results.audit = await benchAuditThroughput({ events: 60_000, concurrency: 512 });
   results.policy = benchPolicyDecisions({ roles: 20, decisions: 200_000 });
+  results.controlUi = { bundle: bundleSizes(), render: await benchPageRendering() };
 
   const rates = results.rates as Record<string, Rate>;
   const ratios = results.ratios as Record<string, number>;
@@ -150,6 +157,7 @@ async function main(): Promise<void> {
     ["start-up", `${results.startupMs} ms`, "≤ 1500 ms", (results.startupMs as number) <= 1500],
     ["RSS after load", `${results.rssMb} MB (peak ${results.peakRssMb} MB)`, "≤ 150 MB", (results.peakRssMb as number) <= 150],
     ["durable audit events/s", `${audit.eventsPerSec}`, "≥ 20000/s", audit.eventsPerSec >= 20_000],
+    ...controlUiRows(results.controlUi as ControlUiResults, rates),
     ["policy decision p99", `${policy.p99Us.toFixed(2)} µs (20 roles)`, "< 1000 µs", policy.p99Us < 1000],
   ];
   console.log(`\nClawdbot Gateway benchmark — ${os.cpus().length} cores, Node ${process.version}, ${SECONDS}s per measurement\n`);
@@ -157,6 +165,18 @@ async function main(): Promise<void> {
   console.log(`\nratios: ${JSON.stringify(ratios)}`);
   console.log(`\n${JSON.stringify(results)}`);
   await fs.rm(stateDir, { recursive: true, force: true });
+}
+
+type ControlUiResults = { bundle: ReturnType<typeof bundleSizes>; render: Awaited<ReturnType<typeof benchPageRendering>> };
+function controlUiRows(ui: ControlUiResults, rates: Record<string, Rate>): [string, string, string, boolean][] {
+  const kb = (n: number): string => `${(n / 1024).toFixed(1)} KB`;
+  return [
+    ["control page first load (br / gzip)", `${kb(ui.bundle.br)} / ${kb(ui.bundle.gzip)} (raw ${kb(ui.bundle.identity)})`, "≤ 150 KB compressed", ui.bundle.gzip <= 150 * 1024],
+    ["HTTP unknown tool /s during GET / load", `${rates.httpGatewayNotFoundWithPageLoad?.perSec} (+${rates.pageGets?.perSec} pages/s)`, "reported", true],
+    ["page: query + render 1000 audit lines", `${ui.render.queryAndRender1000AuditMs} ms`, "reported", true],
+    ["page: 1000 audit rows / 1 live line", `${ui.render.audit1000.renderMs.toFixed(0)} ms / ${ui.render.audit1000.liveMs.toFixed(1)} ms`, "live line < 50 ms", ui.render.audit1000.liveMs < 50],
+    ["page: 500 messages / 1 streamed update", `${ui.render.transcript500.renderMs.toFixed(0)} ms / ${ui.render.transcript500.updateMs.toFixed(1)} ms`, "update < 50 ms", ui.render.transcript500.updateMs < 50],
+  ];
 }
 
 main().catch((e: unknown) => {
