@@ -47,8 +47,11 @@ export function bundleSizes(dir = BUILT_UI_DIR): BundleSizes {
   return { files: first, identity, gzip, br };
 }
 
-/** Keep-alive `GET /` requests on `conns` connections (every other one revalidating with its ETag) until stopped. */
-export function pageLoadLoop(url: string, conns: number): { stop(): Promise<Rate> } {
+/**
+ * Keep-alive `GET /` requests on `conns` connections (every other one revalidating with its ETag) until
+ * stopped: as fast as they go, or, with `perSec`, at that steady rate (people opening the page).
+ */
+export function pageLoadLoop(url: string, conns: number, perSec?: number): { stop(): Promise<Rate> } {
   const agent = new http.Agent({ keepAlive: true, maxSockets: conns });
   let running = true;
   let ops = 0;
@@ -66,13 +69,26 @@ export function pageLoadLoop(url: string, conns: number): { stop(): Promise<Rate
       });
       req.on("error", () => resolve());
     });
-  const workers = Array.from({ length: conns }, async () => {
-    while (running) await one();
-  });
+  const inflight = new Set<Promise<void>>();
+  const paced =
+    perSec === undefined
+      ? undefined
+      : setInterval(() => {
+          if (inflight.size >= conns) return;
+          const p = one().finally(() => inflight.delete(p));
+          inflight.add(p);
+        }, 1000 / perSec);
+  const workers =
+    perSec === undefined
+      ? Array.from({ length: conns }, async () => {
+          while (running) await one();
+        })
+      : [];
   return {
     async stop() {
       running = false;
-      await Promise.all(workers);
+      if (paced) clearInterval(paced);
+      await Promise.all([...workers, ...inflight]);
       agent.destroy();
       const ms = Date.now() - t0;
       return { ops, seconds: ms / 1000, perSec: Math.round((ops * 1000) / ms) };

@@ -120,10 +120,14 @@ async function main(): Promise<void> {
     r.httpBare = await httpInvokes(httpUrl(bareHttp.port), undefined, { tool: "read", args: { path: "README.txt" } }, 16, MS, 200);
     r.httpGatewayNotFound = await httpInvokes(httpUrl(gw.port), token, { tool: "teleport", args: {} }, 16, MS, 404);
     r.httpGatewayRead = await httpInvokes(httpUrl(gw.port), token, { tool: "read", args: { path: "README.txt" } }, 16, MS, 200);
-    // The same API load while 8 clients fetch the control page (GET /, br, every other one revalidating).
-    const pages = pageLoadLoop(`${httpUrl(gw.port)}/`, 8);
+    // The control page: GET / alone, as fast as 8 clients go (br, every other one revalidating with its ETag);
+    // then the API load above while the page is fetched 50 times a second.
+    const alone = pageLoadLoop(`${httpUrl(gw.port)}/`, 8);
+    await new Promise((res) => setTimeout(res, MS));
+    r.pageGets = await alone.stop();
+    const pages = pageLoadLoop(`${httpUrl(gw.port)}/`, 8, 50);
     r.httpGatewayNotFoundWithPageLoad = await httpInvokes(httpUrl(gw.port), token, { tool: "teleport", args: {} }, 16, MS, 404);
-    r.pageGets = await pages.stop();
+    r.pageGetsDuringApi = await pages.stop();
     const mem = await rssMb(gw.child.pid as number);
     results.rates = r;
     results.rssMb = mem.rss;
@@ -172,7 +176,8 @@ function controlUiRows(ui: ControlUiResults, rates: Record<string, Rate>): [stri
   const kb = (n: number): string => `${(n / 1024).toFixed(1)} KB`;
   return [
     ["control page first load (br / gzip)", `${kb(ui.bundle.br)} / ${kb(ui.bundle.gzip)} (raw ${kb(ui.bundle.identity)})`, "≤ 150 KB compressed", ui.bundle.gzip <= 150 * 1024],
-    ["HTTP unknown tool /s during GET / load", `${rates.httpGatewayNotFoundWithPageLoad?.perSec} (+${rates.pageGets?.perSec} pages/s)`, "reported", true],
+    ["control page GET / (br or 304) /s", `${rates.pageGets?.perSec} (unknown-tool invoke ${rates.httpGatewayNotFound?.perSec})`, "reported", true],
+    ["unknown tool /s with 50 pages/s", `${rates.httpGatewayNotFoundWithPageLoad?.perSec} (alone ${rates.httpGatewayNotFound?.perSec})`, "≥ 0.8 × alone", (rates.httpGatewayNotFoundWithPageLoad?.perSec ?? 0) >= 0.8 * (rates.httpGatewayNotFound?.perSec ?? 0)],
     ["page: query + render 1000 audit lines", `${ui.render.queryAndRender1000AuditMs} ms`, "reported", true],
     ["page: 1000 audit rows / 1 live line", `${ui.render.audit1000.renderMs.toFixed(0)} ms / ${ui.render.audit1000.liveMs.toFixed(1)} ms`, "live line < 50 ms", ui.render.audit1000.liveMs < 50],
     ["page: 500 messages / 1 streamed update", `${ui.render.transcript500.renderMs.toFixed(0)} ms / ${ui.render.transcript500.updateMs.toFixed(1)} ms`, "update < 50 ms", ui.render.transcript500.updateMs < 50],

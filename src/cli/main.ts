@@ -9,6 +9,7 @@ import { runApprovalsCommand } from "./approvals-cmd.js";
 import { runDevicesCommand } from "./devices-cmd.js";
 import { runAuditCommand } from "./audit.js";
 import { runDoctorCommand } from "./doctor.js";
+import { runDashboardCommand } from "./dashboard-cmd.js";
 import { auditPathFor, loadConfigFile, resolvePaths } from "../config/index.js";
 import { ClientError } from "./gateway-client.js";
 import { println, UsageError, type CliIo } from "./io.js";
@@ -27,6 +28,7 @@ Usage: clawdbot [--config PATH] <command> [options]
   approvals list | approve ID | reject ID [--reason R] | watch      (talks to the running gateway)
   devices list | approve ID --as PRINCIPAL | reject ID | revoke ID | rotate ID
   doctor [--check credentials|auth|network|audit|rbac|sandbox|all] [--fix] [--json]
+  dashboard [--open]                      print (and open) the control page link for the local gateway
 
 Environment: CLAWDBOT_STATE_DIR (default ~/.clawdbot), CLAWDBOT_CONFIG, CLAWDBOT_TOKEN (client commands).
 Client commands also take --url and --token.`;
@@ -58,6 +60,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return runApprovalsCommand(rest, io, configFlag);
     case "devices":
       return runDevicesCommand(rest, io, configFlag);
+    case "dashboard":
+      return runDashboardCommand(rest, io, configFlag);
     case "doctor":
       return runDoctorCommand(rest, { env: io.env, stdout: io.stdout, stderr: io.stderr, ...(configFlag ? { configFlag } : {}) });
     case "audit": {

@@ -13,6 +13,7 @@ import path from "node:path";
 import type { Browser } from "playwright-core";
 import { RawWs, connectParams, randomToken, startTestGateway, type TestGateway } from "../helpers/harness.js";
 import { TestDevice } from "../helpers/device.js";
+import { runCli } from "../helpers/cli.js";
 import { go, launchBrowser, newContext, screenshot, signInByForm } from "../helpers/browser.js";
 
 // Globals of the page, used inside page.evaluate callbacks (they run in the browser).
@@ -97,11 +98,14 @@ describe("control page (Chromium)", () => {
     }
   });
 
-  test("sign in by #token= link: the token leaves the address bar and history at once", async () => {
+  test("sign in by the #token= link `clawdbot dashboard` prints: the token leaves the address bar at once", async () => {
     const s = await newContext(browser);
     try {
-      // A token starting with '-' and containing URL-special characters, percent-encoded in the link.
-      await s.page.goto(`${t.httpUrl}/#token=${encodeURIComponent(t.token)}`);
+      const cli = await runCli(["dashboard", "--url", t.wsUrl], { ...t.env, CLAWDBOT_CONFIG: t.configPath, CLAWDBOT_STATE_DIR: t.stateDir });
+      assert.equal(cli.code, 0, cli.stderr);
+      const link = cli.stdout.trim();
+      assert.equal(link, `${t.httpUrl}/#token=${encodeURIComponent(t.token)}`);
+      await s.page.goto(link);
       await s.page.waitForSelector('[data-testid="conn-state"][data-state="open"]');
       const url = s.page.url();
       assert.ok(!url.includes(t.token) && !url.includes("token="), url);

@@ -36,7 +36,15 @@ export class RequestError extends Error {
   }
 }
 
-type EventFn = (payload: any) => void;
+type EventFn = (payload: unknown) => void;
+interface Frame {
+  type?: string;
+  id?: unknown;
+  ok?: boolean;
+  event?: unknown;
+  payload?: unknown;
+  error?: WireError;
+}
 const CONNECT_ID = "connect";
 const MAX_BACKOFF_MS = 15_000;
 
@@ -50,7 +58,7 @@ export class GatewayClient {
   private attempt = 0;
   private stopped = false;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private readonly pending = new Map<string, { resolve: (v: any) => void; reject: (e: Error) => void }>();
+  private readonly pending = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private readonly listeners = new Map<string, Set<EventFn>>();
   private readonly stateListeners = new Set<(s: ConnState) => void>();
 
@@ -73,23 +81,25 @@ export class GatewayClient {
     return () => this.stateListeners.delete(fn);
   }
 
-  on(event: string, fn: EventFn): () => void {
+  /** Payloads are the gateway's: handlers treat them as untrusted input. */
+  on<T>(event: string, fn: (payload: T) => void): () => void {
     let set = this.listeners.get(event);
     if (!set) this.listeners.set(event, (set = new Set()));
-    set.add(fn);
-    return () => set.delete(fn);
+    const f = fn as EventFn;
+    set.add(f);
+    return () => set.delete(f);
   }
 
   has(method: string): boolean {
     return this.hello?.features.methods.includes(method) ?? false;
   }
 
-  request<T = any>(method: string, params: Record<string, unknown> = {}): Promise<T> {
+  request<T = Record<string, unknown>>(method: string, params: Record<string, unknown> = {}): Promise<T> {
     const ws = this.ws;
     if (!ws || this.state !== "open") return Promise.reject(new RequestError({ code: "UNAVAILABLE", message: "not connected" }));
     const id = `r${++this.n}`;
     return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
       ws.send(JSON.stringify({ type: "req", id, method, params }));
     });
   }
@@ -109,9 +119,9 @@ export class GatewayClient {
   }
 
   private onFrame(ws: WebSocket, text: string): void {
-    let f: any;
+    let f: Frame;
     try {
-      f = JSON.parse(text);
+      f = JSON.parse(text) as Frame;
     } catch {
       return;
     }

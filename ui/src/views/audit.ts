@@ -3,7 +3,7 @@
  * type / actor / outcome / since, the hash chain's verification, export JSON.
  * Every field is shown as text.
  */
-import { h, replace } from "../dom";
+import { h } from "../dom";
 import { errorText } from "../format";
 import type { GatewayClient } from "../socket";
 import { whenOpen, type View } from "../view";
