@@ -12,6 +12,7 @@ export interface Msg {
   content?: unknown;
   text?: string;
   toolName?: string;
+  isError?: boolean;
 }
 
 export function bubble(role: string, text: string): HTMLElement {
@@ -69,7 +70,7 @@ export function renderMessage(m: Msg): HTMLElement[] {
   const role = str(m.role);
   if (role === "tool" || role === "toolResult") {
     const card = toolCard(str(m.toolName) || "tool", "");
-    card.result(textOf(m.content) || str(m.text), false);
+    card.result(textOf(m.content) || str(m.text), m.isError === true);
     out.push(card.el);
     return out;
   }
