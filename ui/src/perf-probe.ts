@@ -32,44 +32,52 @@ export function auditRecords(n: number, payload = ""): Parameters<typeof auditRo
   }));
 }
 
-/** Renders `n` transcript messages into the page; returns ms to DOM + layout, and ms for one streamed update after. */
-export async function transcript(n: number, payload = ""): Promise<{ nodes: number; renderMs: number; updateMs: number }> {
+/** A host element in the page, then `render` and `update` each timed up to a forced layout. */
+async function measure(className: string, render: (host: HTMLElement) => void, update: (host: HTMLElement) => void): Promise<{ host: HTMLElement; renderMs: number; updateMs: number }> {
   const host = document.createElement("div");
-  host.className = "transcript";
+  host.className = className;
   document.querySelector("main")?.appendChild(host);
-  const msgs = messages(n, payload);
   await frame();
   const t0 = performance.now();
-  renderTranscript(host, msgs);
+  render(host);
   layout(host);
   const renderMs = performance.now() - t0;
   const t1 = performance.now();
-  for (const node of renderMessage({ role: "assistant", content: "streamed delta" })) host.appendChild(node);
-  host.scrollTop = host.scrollHeight;
+  update(host);
   layout(host);
-  const updateMs = performance.now() - t1;
-  return { nodes: host.childElementCount, renderMs, updateMs };
+  return { host, renderMs, updateMs: performance.now() - t1 };
+}
+
+/** Renders `n` transcript messages; returns ms to DOM + layout, and ms for one streamed update after. */
+export async function transcript(n: number, payload = ""): Promise<{ nodes: number; renderMs: number; updateMs: number }> {
+  const msgs = messages(n, payload);
+  const r = await measure(
+    "transcript",
+    (host) => renderTranscript(host, msgs),
+    (host) => {
+      for (const node of renderMessage({ role: "assistant", content: "streamed delta" })) host.appendChild(node);
+      host.scrollTop = host.scrollHeight;
+    },
+  );
+  return { nodes: r.host.childElementCount, renderMs: r.renderMs, updateMs: r.updateMs };
 }
 
 /** Renders `n` audit rows; returns ms to DOM + layout and ms for one live line (prepend + drop the oldest). */
 export async function audit(n: number, payload = ""): Promise<{ rows: number; renderMs: number; liveMs: number }> {
-  const host = document.createElement("div");
-  host.className = "audit-rows";
-  document.querySelector("main")?.appendChild(host);
   const recs = auditRecords(n, payload);
-  await frame();
-  const t0 = performance.now();
-  const frag = document.createDocumentFragment();
-  for (let i = recs.length - 1; i >= 0; i--) frag.appendChild(auditRow(recs[i]!));
-  host.appendChild(frag);
-  layout(host);
-  const renderMs = performance.now() - t0;
-  const t1 = performance.now();
-  host.prepend(auditRow(recs[0]!));
-  while (host.childElementCount > Math.max(n, MAX_ROWS)) host.lastElementChild?.remove();
-  layout(host);
-  const liveMs = performance.now() - t1;
-  return { rows: host.childElementCount, renderMs, liveMs };
+  const r = await measure(
+    "audit-rows",
+    (host) => {
+      const frag = document.createDocumentFragment();
+      for (let i = recs.length - 1; i >= 0; i--) frag.appendChild(auditRow(recs[i]!));
+      host.appendChild(frag);
+    },
+    (host) => {
+      host.prepend(auditRow(recs[0]!));
+      while (host.childElementCount > Math.max(n, MAX_ROWS)) host.lastElementChild?.remove();
+    },
+  );
+  return { rows: r.host.childElementCount, renderMs: r.renderMs, liveMs: r.updateMs };
 }
 
 (globalThis as unknown as { __perf: unknown }).__perf = { transcript, audit };
