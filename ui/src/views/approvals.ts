@@ -82,6 +82,8 @@ export function approvalsView(client: GatewayClient, caps: Caps): View {
   };
 
   const queueCard = (r: Req): HTMLElement => {
+    // Nobody decides their own request (the gateway refuses it): no buttons for it.
+    if (requesterOf(r) === caps.principal) return h("article", { class: "card approval", testid: "approval-card-own" }, h("pre", { class: "command" }, r.command), facts(r, countdown(r.expiresAtMs)), h("p", { class: "muted" }, "Your own request: another approver decides."));
     const reason = h("input", { type: "text", name: "reason", placeholder: "Reason (optional)", label: "Reason" });
     const card = h("article", { class: "card approval", testid: "approval-card" });
     replace(
