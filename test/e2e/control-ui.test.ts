@@ -276,6 +276,7 @@ describe("control page (Chromium)", () => {
         for (const p of ["chat", "approvals", "devices", "audit"]) {
           await go(s.page, p);
           if (p === "audit") await s.page.waitForSelector('[data-testid="audit-row"]');
+          if (p === "chat") await s.page.waitForSelector('[data-testid="no-agents"]');
           if (width === 375) {
             const overflow = await s.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
             assert.ok(overflow <= 1, `${p} fits 375 px (overflow ${overflow})`);

@@ -201,7 +201,7 @@ export function chatView(client: GatewayClient): View {
       setRunning(undefined);
     }
   };
-  const offs = [whenOpen(client, () => void load()), client.on("agent", onAgent), client.on("chat", onChat)];
   replace(body, h("p", { class: "muted" }, "Loading agents…"));
+  const offs = [whenOpen(client, () => void load()), client.on("agent", onAgent), client.on("chat", onChat)];
   return { el, dispose: () => offs.forEach((off) => off()) };
 }
