@@ -79,9 +79,14 @@ describe("control page (Chromium)", () => {
 
   test("sign in by form; the secret is in sessionStorage only", async () => {
     const s = await newContext(browser);
+    const responses: { url: string; csp: string | undefined; frame: string | undefined }[] = [];
+    s.page.on("response", (r) => responses.push({ url: r.url(), csp: r.headers()["content-security-policy"], frame: r.headers()["x-frame-options"] }));
     try {
       await signInByForm(s.page, t.httpUrl, t.token);
       assert.match(await s.page.textContent('[data-testid="principal"]') ?? "", /owner/);
+      // Every response the browser got for the page (document, script, stylesheet, icon) carried the headers.
+      assert.ok(responses.length >= 3, JSON.stringify(responses));
+      for (const r of responses) assert.deepEqual([r.csp, r.frame], [CSP, "DENY"], r.url);
       const stored = await s.page.evaluate(() => ({ session: sessionStorage.length, local: localStorage.length, cookie: document.cookie }));
       assert.deepEqual(stored, { session: 1, local: 0, cookie: "" });
       assert.deepEqual(await s.violations(), []);
