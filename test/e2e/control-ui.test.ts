@@ -144,6 +144,25 @@ describe("control page (Chromium)", () => {
       const line = await t.waitForAudit((l) => l.type === "pairing.approve" && l.metadata.deviceId === d.id);
       assert.equal(line.actor.id, "owner");
       assert.equal(line.metadata.boundPrincipal, "user@company.com");
+      // Rotate and revoke ask for a second press; each is audited.
+      await s.page.click('[data-testid="rotate-device"]');
+      assert.equal(await s.page.textContent('[data-testid="rotate-device"]'), "Confirm rotate");
+      await s.page.click('[data-testid="rotate-device"]');
+      await t.waitForAudit((l) => l.type === "device.token.rotate" && l.metadata.deviceId === d.id);
+      await s.page.click('[data-testid="revoke-device"]');
+      await s.page.click('[data-testid="revoke-device"]');
+      await t.waitForAudit((l) => l.type === "device.token.revoke" && l.metadata.deviceId === d.id);
+      await s.page.waitForFunction(() => document.querySelectorAll('[data-testid="paired-device"]').length === 0);
+      // A second request is rejected from the page.
+      const d2 = new TestDevice();
+      const c2 = await RawWs.open(t.wsUrl);
+      const n2 = (await c2.challenge()).nonce;
+      await c2.request("connect", connectParams({ client: { id: "laptop", mode: "ui" }, device: d2.sign({ nonce: n2, clientId: "laptop", clientMode: "ui" }) }));
+      await s.page.waitForSelector('[data-testid="pending-device"]');
+      await s.page.click('[data-testid="reject-device"]');
+      await s.page.click('[data-testid="reject-device"]');
+      await t.waitForAudit((l) => l.type === "pairing.reject" && l.metadata.deviceId === d2.id);
+      await s.page.waitForFunction(() => document.querySelectorAll('[data-testid="pending-device"]').length === 0);
     } finally {
       await s.context.close();
     }
