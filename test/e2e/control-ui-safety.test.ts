@@ -3,7 +3,8 @@
  * and `javascript:` links in a tool output, a command, a device client id and
  * audit fields are shown as text and execute nothing; large inputs (1,000
  * audit lines, a 500-message transcript) render (timings are printed; the
- * figures in docs come from `npm run bench`).
+ * figures in docs come from `npm run bench`); a dropped connection shows its
+ * state, reconnects, and a refused reconnect returns to the sign-in form.
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -15,7 +16,7 @@ import { TestDevice } from "../helpers/device.js";
 import { go, launchBrowser, newContext, signInByForm, type Signed } from "../helpers/browser.js";
 import { perfProbeSource } from "../helpers/perf-probe.js";
 
-declare const document: any, window: any;
+declare const document: any, window: any, sessionStorage: any;
 
 // No "|" or ",": a device's client id must be signable unambiguously.
 const IMG = `<img src=x onerror="window.__xss=1">`;
@@ -43,22 +44,22 @@ async function assertInert(s: Signed, page: Page, mustShow: string[]): Promise<v
   assert.deepEqual(await s.violations(), []);
 }
 
+/** The gateway's config; `devToken` is dev@company.com's token (a literal, or the env reference). */
+const config = (devToken: string): Record<string, unknown> => ({
+  gateway: {
+    rateLimit: { maxRequests: 100_000 },
+    pairing: { maxAttempts: 1000, backoffBaseMs: 1, backoffMaxMs: 1 },
+    auth: { users: [{ id: "dev@company.com", token: devToken === otherToken ? "${TEST_OTHER_TOKEN}" : devToken }] },
+  },
+  approvals: { exec: { enabled: true, timeoutMs: 60_000 } },
+  rbac: { enabled: true, defaultRole: "user" },
+});
+
 describe("control page with hostile data (Chromium)", () => {
   let t: TestGateway;
   let browser: Browser;
   before(async () => {
-    t = await startTestGateway({
-      config: {
-        gateway: {
-          rateLimit: { maxRequests: 100_000 },
-          pairing: { maxAttempts: 1000, backoffBaseMs: 1, backoffMaxMs: 1 },
-          auth: { users: [{ id: "dev@company.com", token: "${TEST_OTHER_TOKEN}" }] },
-        },
-        approvals: { exec: { enabled: true, timeoutMs: 60_000 } },
-        rbac: { enabled: true, defaultRole: "user" },
-      },
-      env: { TEST_OTHER_TOKEN: otherToken },
-    });
+    t = await startTestGateway({ config: config(otherToken), env: { TEST_OTHER_TOKEN: otherToken } });
     browser = await launchBrowser();
   });
   after(async () => {
@@ -154,6 +155,32 @@ describe("control page with hostile data (Chromium)", () => {
       await s.page.fill("#f-actor", "still-responsive");
       assert.equal(await s.page.inputValue("#f-actor"), "still-responsive");
       console.log(`# control page: query+render 1000 audit lines ${queryMs.toFixed(0)} ms; rows ${JSON.stringify(auditPerf)}; transcript ${JSON.stringify(chatPerf)}`);
+    } finally {
+      await s.context.close();
+    }
+  });
+
+  test("a dropped connection shows Reconnecting, reconnects, and a changed token sends the person back to sign-in", async () => {
+    const s = await newContext(browser);
+    try {
+      await signInByForm(s.page, t.httpUrl, otherToken);
+      const states: string[] = [];
+      await s.page.exposeFunction("__state", (v: string) => states.push(v));
+      await s.page.evaluate(() => {
+        const badge = document.querySelector('[data-testid="conn-state"]');
+        new window.MutationObserver(() => window.__state(badge.dataset.state)).observe(badge, { attributes: true });
+      });
+      // A reload that changes dev's token closes the connections that logged in with the old one.
+      const next = randomToken();
+      await t.writeConfig(config(next));
+      assert.equal((await t.gw.reload()).applied, true);
+      await s.page.waitForSelector('[data-testid="signin-error"]');
+      assert.match(await s.page.textContent('[data-testid="signin-error"]') ?? "", /Sign-in refused/);
+      assert.ok(states.includes("reconnecting"), `states seen: ${states.join(",")}`);
+      assert.equal(await s.page.evaluate(() => sessionStorage.length), 0, "the refused secret is forgotten");
+      await s.page.fill("#secret", next);
+      await s.page.click("button[type=submit]");
+      await s.page.waitForSelector('[data-testid="conn-state"][data-state="open"]');
     } finally {
       await s.context.close();
     }
