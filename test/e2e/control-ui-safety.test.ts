@@ -13,7 +13,7 @@ import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { RawWs, connectParams, randomToken, startTestGateway, type TestGateway } from "../helpers/harness.js";
 import { TestDevice } from "../helpers/device.js";
-import { go, launchBrowser, newContext, signInByForm, type Signed } from "../helpers/browser.js";
+import { go, launchBrowser, newContext, signedIn, signInByForm, type Signed } from "../helpers/browser.js";
 import { perfProbeSource } from "../helpers/perf-probe.js";
 
 declare const document: any, window: any, sessionStorage: any;
@@ -80,10 +80,8 @@ describe("control page with hostile data (Chromium)", () => {
     await c2.request("connect", connectParams({ client: { id: LINK, mode: SCRIPT }, auth: { token: "wrong-" + randomToken() } }));
     await t.waitForAudit((l) => l.type === "auth.failure" && l.metadata.clientId === LINK);
 
-    const s = await newContext(browser);
+    const s = await signedIn(browser, t.httpUrl, t.token, "devices");
     try {
-      await signInByForm(s.page, t.httpUrl, t.token);
-      await go(s.page, "devices");
       await s.page.waitForSelector('[data-testid="pending-device"]');
       await assertInert(s, s.page, [IMG, JS_URL]);
       await go(s.page, "audit");
@@ -97,10 +95,8 @@ describe("control page with hostile data (Chromium)", () => {
   });
 
   test("a command and a tool output carrying markup are shown as text (Approvals, Chat's transcript renderer)", async () => {
-    const s = await newContext(browser);
+    const s = await signedIn(browser, t.httpUrl, t.token, "approvals");
     try {
-      await signInByForm(s.page, t.httpUrl, t.token);
-      await go(s.page, "approvals");
       // A destructive command with a probe in it, requested by another principal (nobody approves their own).
       const file = path.join(t.stateDir, "workspace", "x.html");
       await fs.writeFile(file, "old");
@@ -161,9 +157,8 @@ describe("control page with hostile data (Chromium)", () => {
   });
 
   test("a dropped connection shows Reconnecting, reconnects, and a changed token sends the person back to sign-in", async () => {
-    const s = await newContext(browser);
+    const s = await signedIn(browser, t.httpUrl, otherToken);
     try {
-      await signInByForm(s.page, t.httpUrl, otherToken);
       const states: string[] = [];
       await s.page.exposeFunction("__state", (v: string) => states.push(v));
       await s.page.evaluate(() => {

@@ -14,7 +14,7 @@ import type { Browser } from "playwright-core";
 import { RawWs, connectParams, randomToken, startTestGateway, type TestGateway } from "../helpers/harness.js";
 import { TestDevice } from "../helpers/device.js";
 import { runCli } from "../helpers/cli.js";
-import { go, launchBrowser, newContext, screenshot, signInByForm } from "../helpers/browser.js";
+import { go, launchBrowser, newContext, screenshot, signedIn, signInByForm } from "../helpers/browser.js";
 
 // Globals of the page, used inside page.evaluate callbacks (they run in the browser).
 declare const document: any, location: any, sessionStorage: any, localStorage: any, window: any;
@@ -127,10 +127,8 @@ describe("control page (Chromium)", () => {
   });
 
   test("an admin approves a pairing request from the Devices page", async () => {
-    const s = await newContext(browser);
+    const s = await signedIn(browser, t.httpUrl, t.token, "devices");
     try {
-      await signInByForm(s.page, t.httpUrl, t.token);
-      await go(s.page, "devices");
       const d = new TestDevice();
       const c = await RawWs.open(t.wsUrl);
       const { nonce } = await c.challenge();
@@ -169,13 +167,9 @@ describe("control page (Chromium)", () => {
   });
 
   test("a destructive command waits; an approver in another context approves; the requester sees the result", async () => {
-    const requester = await newContext(browser);
-    const approver = await newContext(browser);
+    const requester = await signedIn(browser, t.httpUrl, tokens.user, "approvals");
+    const approver = await signedIn(browser, t.httpUrl, tokens.approver, "approvals");
     try {
-      await signInByForm(requester.page, t.httpUrl, tokens.user);
-      await go(requester.page, "approvals");
-      await signInByForm(approver.page, t.httpUrl, tokens.approver);
-      await go(approver.page, "approvals");
       await fs.writeFile(path.join(t.stateDir, "workspace", "old.log"), "x");
       // The requester's own page calls the API (same origin, bearer token from its sign-in).
       const result = requester.page.evaluate(async (token) => {
@@ -206,10 +200,9 @@ describe("control page (Chromium)", () => {
   });
 
   test("a viewer is offered no decision; a forged approve from their page is refused and audited", async () => {
-    const viewer = await newContext(browser);
+    const viewer = await signedIn(browser, t.httpUrl, tokens.viewer);
     const requesterWs = await RawWs.open(t.wsUrl);
     try {
-      await signInByForm(viewer.page, t.httpUrl, tokens.viewer);
       const nav = await viewer.page.locator("nav[aria-label=Pages] button").allTextContents();
       assert.deepEqual(nav, ["Chat", "Approvals", "Status"], "no Devices or Audit for a viewer");
       await go(viewer.page, "approvals");
@@ -255,10 +248,8 @@ describe("control page (Chromium)", () => {
   });
 
   test("an audit line appears live on the Audit page; the chain is verified", async () => {
-    const s = await newContext(browser);
+    const s = await signedIn(browser, t.httpUrl, t.token, "audit");
     try {
-      await signInByForm(s.page, t.httpUrl, t.token);
-      await go(s.page, "audit");
       await s.page.waitForSelector('[data-testid="audit-row"]');
       await s.page.waitForFunction(() => /Hash chain verified/.test(document.querySelector('[data-testid="audit-verify"]')?.textContent ?? ""));
       const marker = `live-${randomToken().slice(0, 8)}`;

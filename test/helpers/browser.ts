@@ -63,3 +63,11 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/** A fresh context, signed in through the form, optionally on one page. */
+export async function signedIn(browser: Browser, baseUrl: string, secret: string, pageId?: string, opts: { width?: number } = {}): Promise<Signed> {
+  const s = await newContext(browser, opts);
+  await signInByForm(s.page, baseUrl, secret);
+  if (pageId) await go(s.page, pageId);
+  return s;
+}
