@@ -28,5 +28,7 @@ export function signInView(message: string | undefined, submit: (s: Secret) => v
     h("button", { type: "submit", class: "primary" }, "Sign in"),
     h("p", { class: "muted small" }, "Kept in this tab only (sessionStorage); closing the tab signs you out."),
   );
+  // The field the person needs next (after a refusal too) has the focus.
+  setTimeout(() => secret.focus(), 0);
   return h("main", { class: "splash" }, form);
 }
