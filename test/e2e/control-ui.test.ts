@@ -183,6 +183,8 @@ describe("control page (Chromium)", () => {
       const card = await approver.page.textContent('[data-testid="approval-card"]');
       for (const want of ["rm old.log && echo removed-ok", "destructive", "user@company.com", "main", t.stateDir]) assert.ok(card?.includes(want), want);
       await screenshot(approver.page, "approvals-pending");
+      await approver.page.setViewportSize({ width: 375, height: 900 });
+      await screenshot(approver.page, "approvals-pending");
       await approver.page.fill('[data-testid="approval-card"] input[name=reason]', "cleanup is fine");
       await approver.page.click('[data-testid="approve"]');
       const r = await result;
