@@ -15,6 +15,7 @@ import { handshakes, httpInvokes, wsRequests, type Rate } from "./load.js";
 import { benchAuditThroughput } from "./audit-bench.js";
 import { benchPolicyDecisions } from "./policy-bench.js";
 import { benchAgents, type AgentBenchResult } from "./agents.js";
+import { benchPageRendering, bundleSizes, pageLoadLoop } from "./control-ui-bench.js";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BIN = path.resolve(here, "../src/cli/main.js");
@@ -122,6 +123,14 @@ async function main(): Promise<void> {
     r.httpBare = await httpInvokes(httpUrl(bareHttp.port), undefined, { tool: "read", args: { path: "README.txt" } }, 16, MS, 200);
     r.httpGatewayNotFound = await httpInvokes(httpUrl(gw.port), token, { tool: "teleport", args: {} }, 16, MS, 404);
     r.httpGatewayRead = await httpInvokes(httpUrl(gw.port), token, { tool: "read", args: { path: "README.txt" } }, 16, MS, 200);
+    // The control page: GET / alone, as fast as 8 clients go (br, every other one revalidating with its ETag);
+    // then the API load above while the page is fetched 50 times a second.
+    const alone = pageLoadLoop(`${httpUrl(gw.port)}/`, 8);
+    await new Promise((res) => setTimeout(res, MS));
+    r.pageGets = await alone.stop();
+    const pages = pageLoadLoop(`${httpUrl(gw.port)}/`, 8, 50);
+    r.httpGatewayNotFoundWithPageLoad = await httpInvokes(httpUrl(gw.port), token, { tool: "teleport", args: {} }, 16, MS, 404);
+    r.pageGetsDuringApi = await pages.stop();
     const mem = await rssMb(gw.child.pid as number);
     results.rates = r;
     results.rssMb = mem.rss;
@@ -131,6 +140,7 @@ async function main(): Promise<void> {
       handshakes: +(r.handshakeGateway.perSec / r.handshakeBare.perSec).toFixed(2),
       httpInvokeNotFound: +(r.httpGatewayNotFound.perSec / r.httpBare.perSec).toFixed(2),
       httpInvokeRead: +(r.httpGatewayRead.perSec / r.httpBare.perSec).toFixed(2),
+      httpInvokeWithPageLoad: +(r.httpGatewayNotFoundWithPageLoad.perSec / r.httpGatewayNotFound.perSec).toFixed(2),
     };
   } finally {
     await stop(gw.child);
@@ -142,6 +152,7 @@ async function main(): Promise<void> {
   results.policy = benchPolicyDecisions({ roles: 20, decisions: 200_000 });
   // Agent runs get their own gateway (with a model provider pointing at the stand-in) after the others stopped.
   results.agents = await benchAgents({ startGateway, stop, rssMb }, { samples: 200, runs: 200 });
+  results.controlUi = { bundle: bundleSizes(), render: await benchPageRendering() };
 
   const rates = results.rates as Record<string, Rate>;
   const ratios = results.ratios as Record<string, number>;
@@ -155,6 +166,7 @@ async function main(): Promise<void> {
     ["start-up", `${results.startupMs} ms`, "≤ 1500 ms", (results.startupMs as number) <= 1500],
     ["RSS after load", `${results.rssMb} MB (peak ${results.peakRssMb} MB)`, "≤ 150 MB", (results.peakRssMb as number) <= 150],
     ["durable audit events/s", `${audit.eventsPerSec}`, "≥ 20000/s", audit.eventsPerSec >= 20_000],
+    ...controlUiRows(results.controlUi as ControlUiResults, rates),
     ["policy decision p99", `${policy.p99Us.toFixed(2)} µs (20 roles)`, "< 1000 µs", policy.p99Us < 1000],
     ...agentRows(results.agents as AgentBenchResult),
   ];
@@ -163,6 +175,19 @@ async function main(): Promise<void> {
   console.log(`\nratios: ${JSON.stringify(ratios)}`);
   console.log(`\n${JSON.stringify(results)}`);
   await fs.rm(stateDir, { recursive: true, force: true });
+}
+
+type ControlUiResults = { bundle: ReturnType<typeof bundleSizes>; render: Awaited<ReturnType<typeof benchPageRendering>> };
+function controlUiRows(ui: ControlUiResults, rates: Record<string, Rate>): [string, string, string, boolean][] {
+  const kb = (n: number): string => `${(n / 1024).toFixed(1)} KB`;
+  return [
+    ["control page first load (br / gzip)", `${kb(ui.bundle.br)} / ${kb(ui.bundle.gzip)} (raw ${kb(ui.bundle.identity)})`, "≤ 150 KB compressed", ui.bundle.gzip <= 150 * 1024],
+    ["control page GET / (br or 304) /s", `${rates.pageGets?.perSec} (unknown-tool invoke ${rates.httpGatewayNotFound?.perSec})`, "reported", true],
+    ["unknown tool /s with 50 pages/s", `${rates.httpGatewayNotFoundWithPageLoad?.perSec} (alone ${rates.httpGatewayNotFound?.perSec})`, "≥ 0.8 × alone", (rates.httpGatewayNotFoundWithPageLoad?.perSec ?? 0) >= 0.8 * (rates.httpGatewayNotFound?.perSec ?? 0)],
+    ["page: query + render 1000 audit lines", `${ui.render.queryAndRender1000AuditMs} ms`, "reported", true],
+    ["page: 1000 audit rows / 1 live line", `${ui.render.audit1000.renderMs.toFixed(0)} ms / ${ui.render.audit1000.liveMs.toFixed(1)} ms`, "live line < 50 ms", ui.render.audit1000.liveMs < 50],
+    ["page: 500 messages / 1 streamed update", `${ui.render.transcript500.renderMs.toFixed(0)} ms / ${ui.render.transcript500.updateMs.toFixed(1)} ms`, "update < 50 ms", ui.render.transcript500.updateMs < 50],
+  ];
 }
 
 main().catch((e: unknown) => {

@@ -4,6 +4,8 @@ import type { AuditActor } from "../core/audit-types.js";
 import type { Principal } from "../core/principal.js";
 import { resolveClientAddress, isLocalRequest } from "../transport/net/client-address.js";
 import { randomTraceId, traceIdFromTraceparent } from "../audit/trace-id.js";
+import { normalizeIp } from "../transport/net/ip.js";
+import { pageOriginOf } from "../transport/net/origin.js";
 
 export interface ClientInfo {
   /** Client address after trusted-proxy resolution (used for limits and `actor.remoteIp`). */
@@ -15,6 +17,8 @@ export interface ClientInfo {
   origin: string | undefined;
   /** From the W3C `traceparent` header, else fresh: every audit line of one request shares it. */
   traceId: string;
+  /** The control page's own origin as this client's browser sees it, when it can be told safely (see pageOriginOf). */
+  pageOrigin?: string | undefined;
 }
 
 export function clientInfoFrom(req: IncomingMessage, isTrustedProxy: (addr: string) => boolean): ClientInfo {
@@ -31,7 +35,13 @@ export function clientInfoFrom(req: IncomingMessage, isTrustedProxy: (addr: stri
     local: isLocalRequest(resolved, req.socket.remoteAddress, req.headers),
     origin,
     traceId: traceIdFromTraceparent(typeof tp === "string" ? tp : undefined) ?? randomTraceId(),
+    pageOrigin: origin === undefined ? undefined : pageOriginOf(req.headers, directPeerTrusted(req.socket.remoteAddress, isTrustedProxy)),
   };
+}
+
+function directPeerTrusted(peer: string | undefined, isTrustedProxy: (addr: string) => boolean): boolean {
+  const ip = peer === undefined ? null : normalizeIp(peer, { zone: "strip" });
+  return ip !== null && isTrustedProxy(ip);
 }
 
 export function actorFor(principal: Principal | undefined, client: ClientInfo): AuditActor {

@@ -18,6 +18,7 @@ import { createAuthLockout } from "../ratelimit/auth-lockout.js";
 import { createPairingLimiter } from "../ratelimit/pairing-limiter.js";
 import { addressKey, isLoopback, normalizeIp } from "../transport/net/ip.js";
 import { randomTraceId } from "../audit/trace-id.js";
+import { isPageOrigin } from "../transport/net/origin.js";
 import { actorFor, type ClientInfo } from "./client.js";
 import type { Logger } from "./logger.js";
 import type { Runtime } from "./runtime.js";
@@ -175,6 +176,8 @@ export class FrontDoor {
   }
 
   origin(client: ClientInfo, transport: string): GatewayError | undefined {
+    // The control page's own origin (docs/control-ui.md), while the page is served.
+    if (this.d.runtime().config.gateway.controlUi.enabled && isPageOrigin(client.origin, client.pageOrigin)) return undefined;
     const r = this.d.runtime().origins.check(client.origin);
     if (r.ok) return undefined;
     this.recordRefusal(client, "auth.failure", r.reason, { origin: (client.origin ?? "").slice(0, 200), transport });

@@ -26,6 +26,10 @@ import { ProxyNotice } from "./proxy-notice.js";
 import { GatewayMetrics } from "../metrics/gateway-metrics.js";
 import { tapAudit } from "./audit-tap.js";
 import { createHttpServer } from "./http-server.js";
+import { loadControlUi } from "./control-ui.js";
+import { ApprovalFeed } from "./approval-feed.js";
+import { AuditTail } from "./audit-tail.js";
+import { runDoctor } from "../doctor/run-doctor.js";
 import { attachWebSocket } from "./ws-server.js";
 import { createReloader, isLoopbackHost, type ReloadResult } from "./reload.js";
 import { createOperatorNotices } from "./operator-notices.js";
@@ -140,6 +144,17 @@ async function startGatewayLocked(opts: GatewayOptions): Promise<Gateway> {
     throw new ConfigError([{ path: "gateway.bind", message: 'refusing a non-loopback bind with gateway.auth.mode "none"' }]);
 
   const auditPath = auditPathFor(opts.stateDir, cfg.gateway.audit.path);
+  // Each line this process appends is also sent to admin connections tailing the log (audit.tail).
+  const auditTail = new AuditTail(
+    auditPath,
+    (connId, record) => {
+      const conn = sessions.get(connId);
+      if (!conn?.isOpen || !conn.session || !holds(conn.session, "admin")) return false;
+      conn.sendEvent("audit.appended", { record });
+      return true;
+    },
+    (e) => log.error(`audit tail read failed: ${(e as Error).message}`),
+  );
   // Gauges are read at scrape time, by which point everything they read exists.
   const metrics = new GatewayMetrics({
     connections: () => sessions.size,
@@ -157,6 +172,7 @@ async function startGatewayLocked(opts: GatewayOptions): Promise<Gateway> {
     }), [
     { written: (e) => notices.observe(e) },
     metrics.auditObserver(),
+    { written: () => auditTail.poke() },
   ]);
   for (const agent of runtime.agents.values()) await fsp.mkdir(agent.workspace, { recursive: true, mode: 0o700 });
   const pairing = await PairingStore.open(path.join(opts.stateDir, "devices"), {
@@ -183,12 +199,19 @@ async function startGatewayLocked(opts: GatewayOptions): Promise<Gateway> {
     }
   };
 
+  const approvalFeed = new ApprovalFeed(
+    () => clock.now(),
+    (requesterId, event, payload) => broadcast(event, payload, (s) => s.principal.id === requesterId),
+  );
   const makeApprovals = (r: Runtime): ApprovalManager =>
     new ApprovalManager({
       clock,
       timeoutMs: r.config.approvals.exec.timeoutMs,
       maxPendingPerRequester: r.config.approvals.exec.maxPendingPerRequester,
-      notify: (event, payload, meta) => broadcast(event, payload, (s) => s.principal.id !== meta.requesterId && holds(s, "exec.approve")),
+      notify: (event, payload, meta) => {
+        broadcast(event, payload, (s) => s.principal.id !== meta.requesterId && holds(s, "exec.approve"));
+        approvalFeed.observe(event, payload);
+      },
     });
   let approvals = makeApprovals(runtime);
   let approvalsBuiltFrom = runtime.config.approvals.exec;
@@ -257,9 +280,19 @@ async function startGatewayLocked(opts: GatewayOptions): Promise<Gateway> {
     connectionCount: () => sessions.size,
     closeDeviceConnections: ctx.closeDeviceConnections,
     broadcastPairResolved: (payload) => broadcast("device.pair.resolved", payload, (s) => holds(s, "admin")),
+    approvalFeed,
+    auditTail,
+    runDoctor: () => runDoctor({ stateDir: opts.stateDir, configPath: opts.configPath, configExplicit: opts.configExplicit, checks: [], fix: false, env }),
+    connections: () =>
+      [...sessions.values()].flatMap((c) =>
+        c.session ? [{ connId: c.id, principal: c.session.principal.id, remoteIp: c.session.client.ip, method: c.session.principal.method }] : [],
+      ),
   };
 
-  const server = createHttpServer(ctx, pipeline, agents);
+  // The control page is read into memory once; it is served while gateway.controlUi.enabled is true.
+  const controlUi = loadControlUi();
+  if (!controlUi.available && cfg.gateway.controlUi.enabled) log.warn("control UI not built (dist/ui missing): GET / answers 404; run npm run build");
+  const server = createHttpServer(ctx, pipeline, agents, controlUi);
   const wss = attachWebSocket(ctx, server, methodDeps);
 
   // Config and credential reloads: one at a time, once a file change has settled (config-watch.ts).

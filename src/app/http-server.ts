@@ -16,6 +16,7 @@ import type { GatewayContext } from "./context.js";
 import { listTools } from "./http-tools.js";
 import type { AgentRuns } from "./agent-wiring.js";
 import { handleChatCompletion, sendOpenAIError } from "./chat-completions.js";
+import { SECURITY_HEADERS, type ControlUi } from "./control-ui.js";
 
 /** A refusal before the body was read: answer and close, so a refused client holds no socket. */
 function refuse(res: http.ServerResponse, req: http.IncomingMessage, err: GatewayError, send: ErrorSender = sendError): void {
@@ -27,7 +28,7 @@ function refuse(res: http.ServerResponse, req: http.IncomingMessage, err: Gatewa
 /** Writes an error in an endpoint's own shape (the gateway's, or OpenAI's for /v1). */
 export type ErrorSender = (res: http.ServerResponse, err: unknown) => void;
 
-export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps, agents?: AgentRuns): http.Server {
+export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps, agents?: AgentRuns, controlUi?: ControlUi): http.Server {
   const limits = ctx.runtime().config.gateway.limits;
   // HTTP logins are audited at most once per principal and address per window, not per request.
   const auditLogin = async (principal: Principal, client: ClientInfo): Promise<void> => {
@@ -105,6 +106,7 @@ export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps, ag
     },
     (req, res) => {
     try {
+      for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
       const client = clientInfoFrom(req, ctx.runtime().isTrustedProxy);
       ctx.proxyNotice.observe(req.headers, req.socket.remoteAddress, ctx.runtime().isTrustedProxy);
       const refused = ctx.front.origin(client, "http");
@@ -113,6 +115,7 @@ export function createHttpServer(ctx: GatewayContext, pipeline: PipelineDeps, ag
       const pathname = (req.url ?? "/").split("?")[0];
       ctx.metrics.countHttp(req, res, pathname);
       if (pathname === "/health" && (req.method === "GET" || req.method === "HEAD")) return sendJson(res, 200, { ok: true });
+      if (controlUi && ctx.runtime().config.gateway.controlUi.enabled && controlUi.serve(req, res, String(pathname))) return;
       if (pathname === "/ready" && (req.method === "GET" || req.method === "HEAD")) return void serveReady(ctx, res);
       if (pathname === "/metrics" && ctx.runtime().config.gateway.metrics.enabled && (req.method === "GET" || req.method === "HEAD")) {
         ctx.state.httpInflight++;

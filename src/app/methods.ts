@@ -19,8 +19,9 @@ import { toolCatalog } from "./tool-catalog.js";
 import type { Runtime } from "./runtime.js";
 import type { Session } from "./session.js";
 import { agentHandlers, type AgentMethodDeps } from "./agent-methods.js";
+import { uiHandlers, type UiMethodDeps } from "./ui-methods.js";
 
-export interface MethodDeps extends PipelineDeps, AgentMethodDeps {
+export interface MethodDeps extends PipelineDeps, AgentMethodDeps, UiMethodDeps {
   runtime(): Runtime;
   audit: AuditSink;
   auditPath: string;
@@ -53,6 +54,7 @@ function requirePaired(deps: MethodDeps, deviceId: string): void {
 }
 
 const handlers: { [M in MethodName]: Handler } = {
+  ...uiHandlers,
   health: async () => ({ ok: true, ts: Date.now() }),
   status: async (deps, session) => ({
     version: deps.version,

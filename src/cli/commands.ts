@@ -16,6 +16,7 @@ import { CHAT_HELP, runChatCommand } from "./chat-cmd.js";
 import { SESSIONS_HELP, runSessionsCommand } from "./sessions-cmd.js";
 import { MODELS_HELP, runModelsCommand } from "./models-cmd.js";
 import { CLIENT_OPTIONS_HELP } from "./help.js";
+import { DASHBOARD_HELP, runDashboardCommand } from "./dashboard-cmd.js";
 
 /** The agent commands (src/cli/{agent,chat,sessions,models}-cmd.ts) talk to a running gateway. */
 const client = (help: string): string => `${help.trimEnd()}\n\n${CLIENT_OPTIONS_HELP.trimEnd()}`;
@@ -35,6 +36,7 @@ export const COMMANDS: readonly CliCommand[] = [
   approvalsCommand,
   devicesCommand,
   ...agentCommands,
+  { name: "dashboard", summary: "[--open]   print (and open) the control page link for the local gateway", help: DASHBOARD_HELP, run: runDashboardCommand },
   doctorCommand,
 ];
 

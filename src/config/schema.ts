@@ -130,6 +130,7 @@ const gatewaySchema = z
     tailscale: tailscaleSchema,
     metrics: metricsSchema,
     reload: reloadSchema,
+    controlUi: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
   })
   .prefault({});
 

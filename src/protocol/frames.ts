@@ -62,6 +62,9 @@ export const EVENTS = [
   "device.pair.resolved",
   "agent",
   "chat",
+  "exec.approval.own.requested",
+  "exec.approval.own.resolved",
+  "audit.appended",
 ] as const;
 export type EventName = (typeof EVENTS)[number];
 

@@ -93,6 +93,15 @@ export const METHOD_TABLE = {
   "sessions.delete": { permission: "authenticated", params: z.object({ key: sessionKey, principal: otherPrincipal }).loose() },
   "agents.list": { permission: "authenticated", params: z.object({}).loose() },
   "models.list": { permission: "authenticated", params: z.object({}).loose() },
+  // Control page (docs/protocol.md "Control page methods").
+  "exec.approval.recent": { permission: "exec.approve", params: z.object({}).loose() },
+  "audit.tail": {
+    permission: "admin",
+    params: z.strictObject({ subscribe: z.boolean().default(true), backlog: z.number().int().min(0).max(1000).default(100) }),
+  },
+  "audit.verify": { permission: "admin", params: z.object({}).loose() },
+  "status.details": { permission: "admin", params: z.object({}).loose() },
+  "doctor.run": { permission: "admin", params: z.object({}).loose() },
 } as const satisfies Record<string, { permission: MethodPermission; params: z.ZodType }>;
 
 export type MethodName = keyof typeof METHOD_TABLE;

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { checkOrigin, compileAllowedOrigins, normalizeOrigin } from "./origin.js";
+import { checkOrigin, compileAllowedOrigins, isPageOrigin, normalizeOrigin, pageOriginOf } from "./origin.js";
 import type { OriginDecision } from "./origin.js";
 
 const ALLOWED = ["https://allowed.com", "http://localhost:18789", "https://app.example.com:8443/", "tauri://localhost"];
@@ -118,3 +118,31 @@ test("property: never throws; an allowed origin passes only when it normalises t
     { numRuns: 200 },
   );
 });
+
+{
+  const cases: [Record<string, string>, boolean, string | undefined][] = [
+    [{ host: "127.0.0.1:18789" }, false, "http://127.0.0.1:18789"],
+    [{ host: "localhost:8080" }, false, "http://localhost:8080"],
+    [{ host: "[::1]:9" }, false, "http://[::1]:9"],
+    // A name over plain http could be DNS rebinding: not the page's origin by itself.
+    [{ host: "evil.example:18789" }, false, undefined],
+    // Forwarded headers count only from a trusted proxy.
+    [{ host: "127.0.0.1:1", "x-forwarded-host": "gw.example", "x-forwarded-proto": "https" }, false, "http://127.0.0.1:1"],
+    [{ host: "127.0.0.1:1", "x-forwarded-host": "gw.example", "x-forwarded-proto": "https" }, true, "https://gw.example"],
+    [{ host: "gw.example", "x-forwarded-proto": "https" }, true, "https://gw.example"],
+    [{ host: "GW.Example:443", "x-forwarded-proto": "HTTPS" }, true, "https://gw.example"],
+    [{ host: "gw.example", "x-forwarded-proto": "ftp" }, true, undefined],
+    [{ host: "a@b" }, false, undefined],
+    [{}, false, undefined],
+  ];
+  for (const [headers, trusted, want] of cases)
+    test(`pageOriginOf ${JSON.stringify(headers)} trusted=${trusted} → ${want}`, () => assert.equal(pageOriginOf(headers, trusted), want));
+  test("isPageOrigin compares normalised origins", () => {
+    assert.equal(isPageOrigin("http://127.0.0.1:18789", "http://127.0.0.1:18789"), true);
+    assert.equal(isPageOrigin("HTTP://127.0.0.1:18789", "http://127.0.0.1:18789"), true);
+    assert.equal(isPageOrigin("http://127.0.0.1:18788", "http://127.0.0.1:18789"), false);
+    assert.equal(isPageOrigin("null", "http://127.0.0.1:18789"), false);
+    assert.equal(isPageOrigin(undefined, "http://127.0.0.1:18789"), false);
+    assert.equal(isPageOrigin("http://127.0.0.1:18789", undefined), false);
+  });
+}

@@ -87,3 +87,34 @@ export function compileAllowedOrigins(entries: readonly string[]): CompiledOrigi
 export function checkOrigin(origin: string | undefined, allowed: string[]): OriginDecision {
   return compileAllowedOrigins(allowed).check(origin);
 }
+
+/**
+ * The origin a browser sees for a page this server sent, when it can be told
+ * safely: `Host` (or, from a trusted proxy, `X-Forwarded-Host` and
+ * `X-Forwarded-Proto`). Returns undefined when the name could be an attacker's
+ * (DNS rebinding): over plain http only an IP literal or `localhost` counts;
+ * over https the certificate binds the name, so any host does. Other names
+ * are added with `gateway.allowedOrigins`.
+ */
+export function pageOriginOf(headers: Record<string, string | string[] | undefined>, fromTrustedProxy: boolean): string | undefined {
+  const first = (v: string | string[] | undefined): string | undefined => {
+    const s = Array.isArray(v) ? v[0] : v;
+    return typeof s === "string" ? s.split(",")[0]?.trim() : undefined;
+  };
+  const host = (fromTrustedProxy ? first(headers["x-forwarded-host"]) : undefined) ?? first(headers.host);
+  const proto = fromTrustedProxy ? (first(headers["x-forwarded-proto"])?.toLowerCase() ?? "http") : "http";
+  if (!host || (proto !== "http" && proto !== "https")) return undefined;
+  const r = normalizeOrigin(`${proto}://${host}`);
+  if (!r.ok) return undefined;
+  if (proto === "https") return r.origin;
+  const hostname = new URL(r.origin).hostname;
+  const literal = /^\d{1,3}(\.\d{1,3}){3}$/.test(hostname) || hostname.startsWith("[");
+  return literal || hostname === "localhost" ? r.origin : undefined;
+}
+
+/** Whether a request's `Origin` is the page's own origin as derived by pageOriginOf. */
+export function isPageOrigin(origin: string | undefined, pageOrigin: string | undefined): boolean {
+  if (origin === undefined || pageOrigin === undefined) return false;
+  const r = normalizeOrigin(origin);
+  return r.ok && r.origin === pageOrigin;
+}
