@@ -12,13 +12,18 @@ import type { CallModel } from "./loop.js";
 type Turn = ModelStreamEvent[] | "hang" | ProviderError;
 
 /** A scripted model (our own interface's test double): answers each call with the next turn, records requests. */
-function scripted(turns: Turn[]): { call: CallModel; requests: Omit<ModelRequest, "model">[]; aborted: Promise<void> } {
+/**
+ * A scripted model: turns in call order, or — where concurrent runs reach the model in an order
+ * the test does not control — keyed by the run's last user message.
+ */
+function scripted(turns: Turn[] | Record<string, Turn>): { call: CallModel; requests: Omit<ModelRequest, "model">[]; aborted: Promise<void> } {
   const requests: Omit<ModelRequest, "model">[] = [];
   let onAbort!: () => void;
   const aborted = new Promise<void>((r) => (onAbort = r));
   const call: CallModel = async function* (req, signal) {
     requests.push(structuredClone(req));
-    const t = turns.shift();
+    const lastUser = [...req.messages].reverse().find((m) => m.role === "user");
+    const t = Array.isArray(turns) ? turns.shift() : lastUser?.role === "user" ? turns[lastUser.text] : undefined;
     if (t === undefined) throw new Error("no scripted turn");
     if (t instanceof ProviderError) throw t;
     if (t === "hang") {
@@ -162,7 +167,8 @@ describe("RunService", () => {
   });
 
   it("dedupes by idempotencyKey per principal, refuses a busy session and the per-principal cap", async () => {
-    const m = scripted(["hang", "hang", text("bob's")]);
+    // Three runs reach the model concurrently, in no fixed order: the script answers by message.
+    const m = scripted({ one: "hang", three: "hang", bob: text("bob's") });
     const h = await harness(m.call);
     const a = start(h, alice, "k", "one");
     assert.equal(start(h, alice, "k", "one again").run, a.run);
