@@ -82,6 +82,7 @@ export async function invokeTool(deps: PipelineDeps, ctx: InvokeContext, req: In
     limits: runtime.toolLimits,
     hiddenPaths: deps.hiddenPaths,
     bwrapPath: runtime.config.tools.exec.bwrapPath,
+    sandbox: runtime.config.tools.sandbox,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   };
 

@@ -8,12 +8,14 @@ import { constants, promises as fs } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { GatewayError } from "../core/errors.js";
-import { buildBwrapArgs } from "./bwrap-args.js";
+import { buildBwrapArgs, dropArgs } from "./bwrap-args.js";
 import { sandboxDenied } from "./denial.js";
 import { minimalEnv } from "./minimal-env.js";
 import { isWithin } from "./paths.js";
 import { runProcess } from "./process-runner.js";
 import type { CommandResult } from "./process-runner.js";
+import { defaultSandboxSettings, limitFromExit, prlimitArgs, sandboxIdentity } from "./settings.js";
+import type { SandboxSettings } from "./settings.js";
 
 export type { CommandResult } from "./process-runner.js";
 
@@ -28,6 +30,8 @@ export interface RunCommandOptions {
   signal?: AbortSignal;
   /** Absolute path, or a bare name looked up in PATH and the usual bin dirs (default "bwrap"). */
   bwrapPath?: string;
+  /** Sandbox user and resource limits (config `tools.sandbox`; default defaultSandboxSettings). */
+  sandbox?: SandboxSettings;
 }
 
 const STANDARD_BIN_DIRS = ["/usr/bin", "/usr/local/bin", "/bin", "/usr/sbin", "/sbin"];
@@ -52,6 +56,21 @@ export async function findBwrap(bwrapPath = "bwrap"): Promise<string | undefined
     if (await isExecutableFile(candidate)) return candidate;
   }
   return undefined;
+}
+
+/** A system program in the standard bin dirs (all visible inside the sandbox), or undefined. */
+export async function findSystemProgram(name: string): Promise<string | undefined> {
+  for (const dir of STANDARD_BIN_DIRS) {
+    const candidate = path.join(dir, name);
+    if (await isExecutableFile(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+async function requireSystemProgram(name: string, why: string): Promise<string> {
+  const found = await findSystemProgram(name);
+  if (found === undefined) throw new GatewayError("UNAVAILABLE", `${name} (util-linux) is not installed; it is needed ${why}; commands are refused`);
+  return found;
 }
 
 /** bash when installed, else /bin/sh (the same path exists inside the sandbox: /usr and /bin are bound). */
@@ -94,16 +113,30 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandResult
     ...(opts.signal ? { signal: opts.signal } : {}),
   };
   if (opts.policy === "host") {
-    return runProcess({ ...common, file: shell, args: ["-c", opts.command], cwd });
+    // A PID namespace whose init is the shell: when it exits, the kernel kills every process left in it (setsid or not).
+    const unshare = await requireSystemProgram("unshare", "to end background jobs with the command");
+    const userns = process.geteuid?.() === 0 ? [] : ["--map-current-user"];
+    const args = [...userns, "--pid", "--fork", "--kill-child", "--", shell, "-c", opts.command];
+    return runProcess({ ...common, file: unshare, args, cwd });
   }
   const requested = opts.bwrapPath ?? "bwrap";
   const bwrap = await findBwrap(requested);
   if (bwrap === undefined) throw unavailable(requested);
+  const settings = opts.sandbox ?? defaultSandboxSettings;
+  const prlimit = await requireSystemProgram("prlimit", "to set the sandbox's resource limits");
+  const dropTo = sandboxIdentity(settings);
+  const drop: string[] = [];
+  if (dropTo) {
+    drop.push(...dropArgs(await requireSystemProgram("setpriv", "to run sandboxed commands as an unprivileged user"), dropTo));
+    await handOverWorkspace(workspace, dropTo);
+  }
   const args = await buildBwrapArgs({
     workspace,
+    tmpBytes: settings.maxTmpBytes,
     cwd,
     hiddenPaths: opts.hiddenPaths,
-    argv: [shell, "-c", opts.command],
+    argv: [...drop, prlimit, ...prlimitArgs(settings), "--", shell, "-c", opts.command],
+    ...(dropTo ? { dropTo } : {}),
   });
   let result: CommandResult;
   try {
@@ -114,7 +147,18 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandResult
   }
   const failure = sandboxStartFailure(result);
   if (failure !== undefined) throw new GatewayError("UNAVAILABLE", `sandbox failed to start: ${failure}`);
-  return result;
+  const limit = limitFromExit(result.exitCode);
+  return limit ? { ...result, limitExceeded: limit } : result;
+}
+
+/**
+ * When the gateway is root, commands run as the sandbox user: a workspace
+ * directory still owned by root (as the gateway created it) is handed to that
+ * user — the directory itself, never its contents (docs/sandbox.md).
+ */
+async function handOverWorkspace(workspace: string, id: { uid: number; gid: number }): Promise<void> {
+  const st = await fs.lstat(workspace);
+  if (st.uid === 0) await fs.lchown(workspace, id.uid, id.gid);
 }
 
 /**

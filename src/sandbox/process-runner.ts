@@ -28,6 +28,8 @@ export interface CommandResult {
   stderr: string;
   timedOut: boolean;
   truncated: boolean;
+  /** Set when the command was stopped by a sandbox limit (tools.sandbox.maxCpuSeconds / maxFileBytes). */
+  limitExceeded?: "maxCpuSeconds" | "maxFileBytes";
 }
 
 /** After the command exits, how long stdout/stderr may stay open (held by an escaped descendant). */
