@@ -157,13 +157,23 @@ describe("runCommand", () => {
     }
   });
 
-  it("background jobs do not outlive the command", async () => {
+  it("background jobs do not outlive the command, even in a new session or double-forked (both policies)", async () => {
+    const spellings = [
+      (m: string) => `sleep ${m} &`,
+      (m: string) => `setsid sleep ${m} &`,
+      (m: string) => `nohup setsid sleep ${m} >/dev/null 2>&1 &`,
+      (m: string) => `(setsid sleep ${m} &) ; disown -a`,
+      (m: string) => `setsid -f sleep ${m} </dev/null >/dev/null 2>&1`,
+      (m: string) => `bash -c 'trap "" HUP TERM; exec sleep ${m}' & disown`,
+    ];
     for (const policy of ["sandbox", "host"] as const) {
-      const marker = `31.${Math.floor(Math.random() * 1e6)}`;
-      const r = await runCommand(opts(`sleep ${marker} & echo started`, { policy }));
-      assert.equal(r.stdout, "started\n");
-      assert.equal(r.timedOut, false);
-      assert.equal(await processesWith(`sleep\0${marker}`), 0, `${policy}: background sleep survived`);
+      for (const spell of spellings) {
+        const marker = `31.${Math.floor(Math.random() * 1e6)}`;
+        const r = await runCommand(opts(`${spell(marker)}\necho started`, { policy }));
+        assert.equal(r.stdout, "started\n");
+        assert.equal(r.timedOut, false);
+        assert.equal(await processesWith(`sleep\0${marker}`), 0, `${policy}: ${spell("N")} survived`);
+      }
     }
   });
 

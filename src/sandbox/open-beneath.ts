@@ -15,6 +15,7 @@ import path from "node:path";
 import { isErrno, fromFsError, sandboxDenied } from "./denial.js";
 import { assertAllowed } from "./paths.js";
 import type { PathScope } from "./paths.js";
+import { ownerToInherit } from "./inherit-owner.js";
 
 /** Linux O_PATH (x86-64, arm64): a descriptor that names a file without opening it. */
 export const O_PATH = 0o10000000;
@@ -80,9 +81,15 @@ export async function openDirBeneath(
     for (const name of components) {
       if (name === "" || name === "." || name === ".." || name.includes("/")) throw sandboxDenied("path_changed", given);
       if (create) {
-        await fs.mkdir(fdPath(cur, name)).catch((e: unknown) => {
-          if (!isErrno(e, "EEXIST")) throw fromFsError(e, given);
-        });
+        const made = await fs.mkdir(fdPath(cur, name)).then(
+          () => true,
+          (e: unknown) => {
+            if (!isErrno(e, "EEXIST")) throw fromFsError(e, given);
+            return false;
+          },
+        );
+        const owner = made ? await ownerToInherit(cur) : undefined;
+        if (owner) await fs.lchown(fdPath(cur, name), owner.uid, owner.gid);
       }
       const next = await openEntryAt(cur, name, given, true);
       await cur.close();
