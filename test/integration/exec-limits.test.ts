@@ -1,0 +1,90 @@
+/**
+ * Caps on commands running at once (tools.exec.maxConcurrent and
+ * maxConcurrentPerPrincipal) and the sandbox settings, through the real
+ * gateway: a command over a cap is refused with 429 RATE_LIMITED and audited.
+ */
+import assert from "node:assert/strict";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { after, before, describe, test } from "node:test";
+import { invokeHttp, randomToken, startTestGateway, type TestGateway } from "../helpers/harness.js";
+
+const tokens = { alice: randomToken(), bob: randomToken() };
+/** Runs until the test creates the file `release-<name>` in the workspace (no timing involved). */
+const waitFor = (name: string) => ({ tool: "bash", args: { command: `while [ ! -e release-${name} ]; do sleep 0.05; done; echo ${name}` } });
+
+describe("running-command caps", () => {
+  let t: TestGateway;
+  let ws: string;
+  before(async () => {
+    t = await startTestGateway({
+      config: {
+        gateway: {
+          auth: { users: [{ id: "alice", token: "${T_ALICE}" }, { id: "bob", token: "${T_BOB}" }] },
+          rateLimit: { maxRequests: 10000 },
+        },
+        tools: { policy: "sandbox", exec: { maxConcurrent: 2, maxConcurrentPerPrincipal: 1 }, sandbox: { maxProcesses: 64 } },
+      },
+      env: { T_ALICE: tokens.alice, T_BOB: tokens.bob },
+    });
+    ws = path.join(t.stateDir, "workspace");
+  });
+  after(() => t.close());
+
+  const running = async (n: number) => {
+    for (const end = Date.now() + 30_000; Date.now() < end; ) {
+      const lines = (await t.audit()).filter((l) => l.type === "exec.request" && String(l.metadata.command).startsWith("while"));
+      if (lines.length >= n) return;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    throw new Error(`${n} commands did not start`);
+  };
+
+  test("a principal over its share and the gateway over its cap get 429 RATE_LIMITED, audited; freed slots are reused", async () => {
+    const a1 = invokeHttp(t.httpUrl, tokens.alice, waitFor("a1"));
+    await running(1);
+    const a2 = await invokeHttp(t.httpUrl, tokens.alice, { tool: "bash", args: { command: "echo second" } });
+    assert.equal(a2.status, 429);
+    assert.ok(Number(a2.headers.get("retry-after")) >= 1);
+    assert.match(a2.body.error?.message ?? "", /for this principal \(limit 1, tools\.exec\.maxConcurrentPerPrincipal\)/);
+
+    const b1 = invokeHttp(t.httpUrl, tokens.bob, waitFor("b1"));
+    await running(2);
+    const owner = await invokeHttp(t.httpUrl, t.token, { tool: "bash", args: { command: "echo third" } });
+    assert.equal(owner.status, 429);
+    assert.match(owner.body.error?.message ?? "", /on this gateway \(limit 2, tools\.exec\.maxConcurrent\)/);
+
+    const refusals = (await t.audit()).filter((l) => l.type === "exec.reject" && l.metadata.reason === "concurrency_limit");
+    assert.deepEqual(
+      refusals.map((l) => [l.actor.id, l.outcome, l.metadata.scope, l.metadata.limit, l.metadata.command]),
+      [
+        ["alice", "denied", "principal", 1, "echo second"],
+        ["owner", "denied", "gateway", 2, "echo third"],
+      ],
+    );
+
+    await fs.writeFile(path.join(ws, "release-a1"), "");
+    await fs.writeFile(path.join(ws, "release-b1"), "");
+    const [r1, r2] = await Promise.all([a1, b1]);
+    assert.equal(r1.status, 200);
+    assert.equal(r2.status, 200);
+    const again = await invokeHttp(t.httpUrl, tokens.alice, { tool: "bash", args: { command: "echo again" } });
+    assert.equal(again.status, 200);
+    assert.deepEqual((again.body.result as { stdout: string }).stdout, "again\n");
+  });
+
+  test("a command that failed still frees its slot", async () => {
+    for (let i = 0; i < 3; i++) {
+      const r = await invokeHttp(t.httpUrl, tokens.alice, { tool: "bash", args: { command: "exit 3" } });
+      assert.equal(r.status, 200);
+      assert.equal((r.body.result as { exitCode: number }).exitCode, 3);
+    }
+  });
+
+  test("the sandbox settings reach the command", async () => {
+    const r = await invokeHttp(t.httpUrl, tokens.alice, { tool: "bash", args: { command: "ulimit -u; id -u" } });
+    const [nproc, uid] = (r.body.result as { stdout: string }).stdout.trim().split("\n");
+    assert.equal(nproc, "64");
+    if (process.geteuid?.() === 0) assert.equal(uid, "65534");
+  });
+});
