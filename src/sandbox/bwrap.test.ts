@@ -7,7 +7,9 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { isGatewayError } from "../core/errors.js";
 import { buildBwrapArgs } from "./bwrap-args.js";
-import { checkSandboxAvailable, runCommand, sandboxStartFailure } from "./bwrap.js";
+import { runCommand, sandboxStartFailure } from "./bwrap.js";
+import { checkSandboxAvailable } from "./probe.js";
+import { defaultSandboxSettings } from "./settings.js";
 import type { RunCommandOptions } from "./bwrap.js";
 import { makeTempDirs } from "./temp-workspace.js";
 import type { TempDirs } from "./temp-workspace.js";
@@ -208,7 +210,18 @@ describe("runCommand", () => {
       ok: false,
       reason: "bubblewrap (bwrap) not found or not executable: /nonexistent/bwrap",
     });
-    assert.deepEqual(await checkSandboxAvailable(), { ok: true });
+    const probe = await checkSandboxAvailable();
+    assert.equal(probe.ok, true, probe.reason);
+    const root = process.geteuid?.() === 0;
+    assert.equal(probe.facts?.uid, root ? defaultSandboxSettings.uid : process.geteuid?.());
+    assert.equal(probe.facts?.dropped, root);
+    assert.deepEqual(probe.facts?.limits, {
+      maxProcesses: defaultSandboxSettings.maxProcesses,
+      maxMemoryBytes: defaultSandboxSettings.maxMemoryBytes,
+      maxCpuSeconds: defaultSandboxSettings.maxCpuSeconds,
+      maxFileBytes: defaultSandboxSettings.maxFileBytes,
+    });
+    if (!root) assert.equal(probe.facts?.sandboxUserNamespaces, false);
   });
 
   it("refuses a working directory outside the workspace under sandbox", async () => {

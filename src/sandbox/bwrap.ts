@@ -170,33 +170,3 @@ export function sandboxStartFailure(r: CommandResult): string | undefined {
   if (r.timedOut || r.exitCode !== 1 || r.stdout !== "" || !r.stderr.startsWith("bwrap: ")) return undefined;
   return (r.stderr.split("\n")[0] ?? "").slice(0, 300);
 }
-
-/**
- * Probes bubblewrap by running `true` in a real sandbox around a throwaway
- * workspace (catches missing binaries and kernels without user namespaces).
- */
-export async function checkSandboxAvailable(bwrapPath?: string): Promise<{ ok: boolean; reason?: string }> {
-  const requested = bwrapPath ?? "bwrap";
-  if ((await findBwrap(requested)) === undefined) {
-    return { ok: false, reason: `bubblewrap (bwrap) not found or not executable: ${requested}` };
-  }
-  const dir = await fs.mkdtemp(path.join(os.tmpdir(), "clawdbot-sandbox-probe-"));
-  try {
-    const r = await runCommand({
-      command: "true",
-      cwd: dir,
-      workspace: dir,
-      policy: "sandbox",
-      timeoutMs: 10_000,
-      maxOutputBytes: 4096,
-      hiddenPaths: [],
-      bwrapPath: requested,
-    });
-    if (r.exitCode === 0) return { ok: true };
-    return { ok: false, reason: `the sandbox probe exited with code ${r.exitCode}` };
-  } catch (e) {
-    return { ok: false, reason: e instanceof Error ? e.message : "sandbox probe failed" };
-  } finally {
-    await fs.rm(dir, { recursive: true, force: true });
-  }
-}
