@@ -87,4 +87,17 @@ describe("running-command caps", () => {
     assert.equal(nproc, "64");
     if (process.geteuid?.() === 0) assert.equal(uid, "65534");
   });
+
+  test("a kernel knob written through the gateway stays unchanged; the attempt is audited", async () => {
+    const before = await fs.readFile("/proc/sys/kernel/core_pattern", "utf8");
+    const command = `printf '%s' "$(cat /proc/sys/kernel/core_pattern)" > /proc/sys/kernel/core_pattern && echo WROTE`;
+    const r = await invokeHttp(t.httpUrl, tokens.bob, { tool: "bash", args: { command } });
+    assert.equal(r.status, 200);
+    const result = r.body.result as { stdout: string; stderr: string; exitCode: number };
+    assert.doesNotMatch(result.stdout, /WROTE/);
+    assert.match(result.stderr, /Permission denied/);
+    assert.equal(await fs.readFile("/proc/sys/kernel/core_pattern", "utf8"), before);
+    const line = (await t.audit()).find((l) => l.type === "exec.request" && l.metadata.command === command);
+    assert.equal(line?.actor.id, "bob");
+  });
 });
