@@ -5,7 +5,6 @@
  * running it unsandboxed.
  */
 import { constants, promises as fs } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { GatewayError } from "../core/errors.js";
 import { buildBwrapArgs, dropArgs } from "./bwrap-args.js";
