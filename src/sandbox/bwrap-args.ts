@@ -70,7 +70,7 @@ async function maskArgs(hidden: string, sources: readonly string[], workspace: s
 
 /** setpriv: become the sandbox user with no groups, no capabilities and no way to gain privilege (setuid, file caps). */
 export function dropArgs(setpriv: string, id: { uid: number; gid: number }): string[] {
-  return [setpriv, `--reuid=${id.uid}`, `--regid=${id.gid}`, "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--"];
+  return [setpriv, `--reuid=${id.uid}`, `--regid=${id.gid}`, "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", "--no-new-privs", "--pdeathsig=SIGKILL", "--"];
 }
 
 /**
@@ -98,6 +98,9 @@ export async function buildBwrapArgs(plan: SandboxPlan): Promise<string[]> {
     // As root, every namespace but the user one (whose only mapping would be host root); setpriv drops the uid instead.
     ...(plan.dropTo ? ["--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try"] : ["--unshare-all", "--unshare-user", "--disable-userns"]),
     "--die-with-parent",
+    // The command is the PID namespace's init: when it exits, the kernel kills what is left, and bwrap
+    // exits only after that (with bwrap's own init, it could report the exit before its namespace was empty).
+    "--as-pid-1",
     "--new-session",
     "--cap-drop",
     "ALL",

@@ -134,12 +134,12 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandResult
     tmpBytes: settings.maxTmpBytes,
     cwd,
     hiddenPaths: opts.hiddenPaths,
-    argv: [...drop, prlimit, ...prlimitArgs(settings), "--", shell, "-c", opts.command],
+    argv: [...drop, prlimit, ...prlimitArgs(settings), "--", shell, "-c", SANDBOX_INIT, shell, opts.command],
     ...(dropTo ? { dropTo } : {}),
   });
   let result: CommandResult;
   try {
-    result = await runProcess({ ...common, file: bwrap, args, cwd: "/" });
+    result = await runProcess({ ...common, file: bwrap, args: ["--info-fd", "3", ...args], cwd: "/", bwrapInfoFd: true });
   } catch (e) {
     if (e instanceof GatewayError && e.message === "command could not be started") throw unavailable(requested);
     throw e;
@@ -149,6 +149,14 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandResult
   const limit = limitFromExit(result.exitCode);
   return limit ? { ...result, limitExceeded: limit } : result;
 }
+
+/**
+ * The sandbox's PID 1 (bwrap --as-pid-1): a shell that runs the command as its
+ * child and exits with its status. The command so keeps ordinary signal
+ * semantics (a PID 1 ignores SIGXCPU, SIGTERM, ...), orphans are reaped, and
+ * when PID 1 exits the kernel kills what is left before bwrap returns.
+ */
+const SANDBOX_INIT = '"$0" -c "$1"\nexit $?';
 
 /**
  * When the gateway is root, commands run as the sandbox user: a workspace

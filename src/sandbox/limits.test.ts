@@ -15,8 +15,16 @@ import { makeTempDirs } from "./temp-workspace.js";
 import type { TempDirs } from "./temp-workspace.js";
 
 const LIMIT = 24;
+/**
+ * As root, RLIMIT_NPROC counts every process of the sandbox uid on the host: a
+ * uid of this test's own keeps other tests' sandboxes (running in parallel as
+ * the default uid) out of its small budget.
+ */
+const testId = 3_000_000_000 + Math.floor(Math.random() * 1_000_000);
 const low: SandboxSettings = {
   ...defaultSandboxSettings,
+  uid: testId,
+  gid: testId,
   maxProcesses: LIMIT,
   maxMemoryBytes: 256 * 1024 ** 2,
   maxCpuSeconds: 1,
@@ -24,9 +32,11 @@ const low: SandboxSettings = {
   maxTmpBytes: 1024 ** 2,
 };
 
+/** Before the bomb: a fifo to wait on (`read -t` on it sleeps without forking or spinning). */
+const PREPARE = "mkfifo /tmp/w && exec 9<>/tmp/w";
 /** Bash builtins only (no fork): waits until the sandbox holds `want` processes or 5 s passed, then prints the most seen. */
 const countProcesses = (want: number) =>
-  `max=0; while (( SECONDS < 5 )); do p=(/proc/[0-9]*); n=\${#p[@]}; (( n > max )) && max=$n; (( n >= ${want} )) && break; done; echo "max=$max"`;
+  `max=0; while (( SECONDS < 5 )); do p=(/proc/[0-9]*); n=\${#p[@]}; (( n > max )) && max=$n; (( n >= ${want} )) && break; read -t 0.02 -u 9; done; echo "max=$max"`;
 
 describe("sandbox resource limits", () => {
   let t: TempDirs;
@@ -62,11 +72,10 @@ describe("sandbox resource limits", () => {
 
   for (const bomb of ["f(){ f|f& };f", "bomb(){ bomb | bomb & }; bomb", "_(){ _ & _ & }; _"]) {
     it(`a fork bomb spelled ${JSON.stringify(bomb)} stays within maxProcesses and ends with the command`, async () => {
-      const r = await runCommand(opts(`${bomb}\n${countProcesses(LIMIT)}`));
+      const r = await runCommand(opts(`${PREPARE}\n${bomb}\n${countProcesses(LIMIT)}`, { sandbox: { ...low, maxCpuSeconds: 30 } }));
       const max = Number(/max=(\d+)/.exec(r.stdout)?.[1]);
-      // Beyond the limit: the sandbox's init (bwrap, root) and, for an instant, the /proc entry of a
-      // bomb process already reaped (its count is released just before its entry goes). Unbounded,
-      // a bomb reaches thousands here.
+      // Beyond the limit, for an instant: the /proc entry of a bomb process already reaped (its count
+      // is released just before its entry goes). Unbounded, a bomb reaches thousands here.
       assert.ok(max >= 2 && max <= LIMIT + 4, `saw ${max} processes`);
       assert.match(r.stderr, /Resource temporarily unavailable/);
       const after = await runCommand(opts("echo alive"));
