@@ -84,7 +84,8 @@ describe("sandbox privilege (run as root in CI)", () => {
     for (const k of KNOBS) before.set(k, await readHost(k));
     const script = [
       ...KNOBS.map((k) => `v=$(cat ${k} 2>/dev/null) && printf '%s\\n' "$v" > ${k} 2>/dev/null && echo "WROTE ${k}"`),
-      `printf x > /proc/sys/kernel/core_pattern 2>/dev/null && echo "WROTE core_pattern x"`,
+      // The issue's spelling, with the current value: a regression must not change the host.
+      `printf '%s' "$(cat /proc/sys/kernel/core_pattern)" > /proc/sys/kernel/core_pattern 2>/dev/null && echo "WROTE core_pattern"`,
       `sysctl -w kernel.core_uses_pid="$(cat /proc/sys/kernel/core_uses_pid)" >/dev/null 2>&1 && echo "WROTE sysctl"`,
       `test -w /proc/sysrq-trigger && echo "WRITABLE sysrq-trigger"`,
       `test -w /proc/sys/vm/drop_caches && echo "WRITABLE drop_caches"`,
