@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { invokeHttp, randomToken, startTestGateway, type TestGateway } from "../helpers/harness.js";
+import { connectWs, invokeHttp, randomToken, startTestGateway, type TestGateway } from "../helpers/harness.js";
 
 const tokens = { alice: randomToken(), bob: randomToken() };
 /** Runs until the test creates the file `release-<name>` in the workspace (no timing involved). */
@@ -99,5 +99,54 @@ describe("running-command caps", () => {
     assert.equal(await fs.readFile("/proc/sys/kernel/core_pattern", "utf8"), before);
     const line = (await t.audit()).find((l) => l.type === "exec.request" && l.metadata.command === command);
     assert.equal(line?.actor.id, "bob");
+  });
+});
+
+describe("running-command caps after an approval", () => {
+  let t: TestGateway;
+  before(async () => {
+    t = await startTestGateway({
+      config: {
+        gateway: { auth: { users: [{ id: "alice", token: "${T_ALICE}" }] }, rateLimit: { maxRequests: 10000 } },
+        rbac: { enabled: true, roles: { runner: { permissions: ["exec", "exec.elevated"] } }, assignments: { alice: "runner" } },
+        approvals: { exec: { enabled: true, timeoutMs: 60_000 } },
+        tools: { exec: { maxConcurrentPerPrincipal: 1 } },
+      },
+      env: { T_ALICE: tokens.alice },
+    });
+  });
+  after(() => t.close());
+
+  test("an approved command that finds the principal's slot taken is refused 429, audited with the approval id", async () => {
+    const ws = path.join(t.stateDir, "workspace");
+    const approver = (await connectWs(t.wsUrl, { token: t.token })).c;
+    const approveNext = async () => {
+      const ev = await approver.next((f) => f.type === "event" && f.event === "exec.approval.requested" && !seen.has((f.payload as { id: string }).id));
+      const id = (ev.payload as { id: string }).id;
+      seen.add(id);
+      assert.equal((await approver.request("exec.approval.resolve", { id, decision: "approve" })).ok, true);
+      return id;
+    };
+    const seen = new Set<string>();
+    try {
+      // The analyser counts the loop as elevated and destructive: it waits for approval like the second one.
+      const slow = invokeHttp(t.httpUrl, tokens.alice, { tool: "bash", args: { command: "touch started-held; while [ ! -e release-held ]; do sleep 0.05; done" } });
+      await approveNext();
+      for (const end = Date.now() + 30_000; !(await fs.stat(path.join(ws, "started-held")).then(() => true, () => false)); ) {
+        if (Date.now() > end) throw new Error("the first command did not start");
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      const pending = invokeHttp(t.httpUrl, tokens.alice, { tool: "bash", args: { command: "rm -f gone.txt" } });
+      const id = await approveNext();
+      const refused = await pending;
+      assert.equal(refused.status, 429);
+      assert.equal(refused.headers.get("retry-after"), "1");
+      const line = await t.waitForAudit((l) => l.type === "exec.reject" && l.metadata.reason === "concurrency_limit");
+      assert.deepEqual([line.actor.id, line.metadata.approvalId, line.metadata.scope], ["alice", id, "principal"]);
+      await fs.writeFile(path.join(ws, "release-held"), "");
+      assert.equal((await slow).status, 200);
+    } finally {
+      approver.close();
+    }
   });
 });
