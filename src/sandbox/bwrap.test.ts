@@ -236,6 +236,7 @@ describe("sandboxStartFailure", () => {
   const base = { exitCode: 1, stdout: "", stderr: "", timedOut: false, truncated: false };
   const table: [string, typeof base, string | undefined][] = [
     ["bwrap setup error", { ...base, stderr: "bwrap: No permissions to create new namespace\n" }, "bwrap: No permissions to create new namespace"],
+    ["setpriv could not drop", { ...base, exitCode: 127, stderr: "setpriv: setresuid failed: Invalid argument\n" }, "setpriv: setresuid failed: Invalid argument"],
     ["command failure", { ...base, stderr: "ls: cannot access\n" }, undefined],
     ["command printed something", { ...base, stdout: "x", stderr: "bwrap: x" }, undefined],
     ["other exit code", { ...base, exitCode: 2, stderr: "bwrap: x" }, undefined],

@@ -101,6 +101,14 @@ async function confinedCwd(opts: RunCommandOptions): Promise<{ workspace: string
   return { workspace, cwd };
 }
 
+/**
+ * PID 1 of a command's PID namespace (bwrap --as-pid-1, or unshare's forked child under host): a shell that runs the command as its
+ * child and exits with its status. The command so keeps ordinary signal
+ * semantics (a PID 1 ignores SIGXCPU, SIGTERM, ...), orphans are reaped, and
+ * when PID 1 exits the kernel kills what is left before bwrap returns.
+ */
+const SANDBOX_INIT = '"$0" -c "$1"\nexit $?';
+
 export async function runCommand(opts: RunCommandOptions): Promise<CommandResult> {
   if (opts.command.includes("\0")) throw new GatewayError("INVALID_REQUEST", "command must not contain NUL bytes");
   const { workspace, cwd } = await confinedCwd(opts);
@@ -115,7 +123,7 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandResult
     // A PID namespace whose init is the shell: when it exits, the kernel kills every process left in it (setsid or not).
     const unshare = await requireSystemProgram("unshare", "to end background jobs with the command");
     const userns = process.geteuid?.() === 0 ? [] : ["--map-current-user"];
-    const args = [...userns, "--pid", "--fork", "--kill-child", "--", shell, "-c", opts.command];
+    const args = [...userns, "--pid", "--fork", "--kill-child", "--", shell, "-c", SANDBOX_INIT, shell, opts.command];
     return runProcess({ ...common, file: unshare, args, cwd });
   }
   const requested = opts.bwrapPath ?? "bwrap";
@@ -150,13 +158,6 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandResult
   return limit ? { ...result, limitExceeded: limit } : result;
 }
 
-/**
- * The sandbox's PID 1 (bwrap --as-pid-1): a shell that runs the command as its
- * child and exits with its status. The command so keeps ordinary signal
- * semantics (a PID 1 ignores SIGXCPU, SIGTERM, ...), orphans are reaped, and
- * when PID 1 exits the kernel kills what is left before bwrap returns.
- */
-const SANDBOX_INIT = '"$0" -c "$1"\nexit $?';
 
 /**
  * When the gateway is root, commands run as the sandbox user: a workspace
@@ -170,10 +171,13 @@ async function handOverWorkspace(workspace: string, id: { uid: number; gid: numb
 
 /**
  * bubblewrap reports a sandbox it could not set up (no user namespaces, a bind
- * that failed) as exit code 1 with "bwrap: ..." on stderr and no output; the
- * command never ran. Returns bwrap's message in that case.
+ * that failed) as exit code 1 with "bwrap: ..." on stderr and no output, and
+ * setpriv a user it could not become as "setpriv: ..."; the command never ran.
+ * Returns that message in either case.
  */
 export function sandboxStartFailure(r: CommandResult): string | undefined {
-  if (r.timedOut || r.exitCode !== 1 || r.stdout !== "" || !r.stderr.startsWith("bwrap: ")) return undefined;
+  if (r.timedOut || r.stdout !== "") return undefined;
+  const setup = (r.exitCode === 1 && r.stderr.startsWith("bwrap: ")) || (r.exitCode !== 0 && r.stderr.startsWith("setpriv: "));
+  if (!setup) return undefined;
   return (r.stderr.split("\n")[0] ?? "").slice(0, 300);
 }
