@@ -3,6 +3,8 @@ import { promises as fs } from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { keptOwner } from "./inherit-owner.js";
+import { chownNewDirectory } from "./open-beneath.js";
+import { isGatewayError } from "../core/errors.js";
 import { resolveScope, resolveToolPath } from "./paths.js";
 import type { PathScope } from "./paths.js";
 import { runCommand } from "./bwrap.js";
@@ -53,5 +55,26 @@ describe("owners of what the file tools write (gateway as root)", () => {
     const other = await fs.stat(path.join(t.workspace, "sub/dir/other.txt"));
     assert.deepEqual([other.uid, other.gid], [ws.uid, ws.gid]);
     if (euid === 0) assert.notEqual(ws.uid, 0, "the workspace was handed to the sandbox user");
+  });
+
+  it("re-owns a new directory only through a descriptor: a name swapped for a hard link or a symlink is refused", async () => {
+    const victim = path.join(t.outside, "victim");
+    await fs.writeFile(victim, "root's\n");
+    const before = await fs.stat(victim);
+    await fs.link(victim, path.join(t.workspace, "swapped-link"));
+    await fs.symlink(victim, path.join(t.workspace, "swapped-sym"));
+    const parent = await fs.open(t.workspace, "r");
+    try {
+      for (const name of ["swapped-link", "swapped-sym"]) {
+        await assert.rejects(
+          chownNewDirectory(parent, name, { uid: 12345, gid: 12345 }, name),
+          (e) => isGatewayError(e) && (e.details as { rule?: string }).rule === "path_changed",
+        );
+      }
+      const after = await fs.stat(victim);
+      assert.deepEqual([after.uid, after.gid], [before.uid, before.gid]);
+    } finally {
+      await parent.close();
+    }
   });
 });
