@@ -221,7 +221,7 @@ describe("runCommand", () => {
       maxCpuSeconds: defaultSandboxSettings.maxCpuSeconds,
       maxFileBytes: defaultSandboxSettings.maxFileBytes,
     });
-    if (!root) assert.equal(probe.facts?.sandboxUserNamespaces, false);
+    assert.equal(probe.facts?.sandboxUserNamespaces, false);
   });
 
   it("refuses a working directory outside the workspace under sandbox", async () => {

@@ -109,6 +109,27 @@ async function confinedCwd(opts: RunCommandOptions): Promise<{ workspace: string
  */
 const SANDBOX_INIT = '"$0" -c "$1"\nexit $?';
 
+/**
+ * SANDBOX_INIT for a root gateway, whose bubblewrap makes no user namespace
+ * (so `--disable-userns` is not available to it): once running as the sandbox
+ * user, it re-enters bubblewrap ($2) with a user namespace of its own that
+ * maps only that uid and forbids further ones, around everything as it is
+ * (`--dev-bind / /` keeps the mounts and their read-only flags). Where the
+ * sandbox user cannot make a user namespace at all, there is nothing to
+ * forbid, and the command runs directly.
+ */
+/** Where a bwrap binary is also visible inside the sandbox (bound read-only, or the same symlink). */
+const VISIBLE_BIN_ROOTS = ["/usr", "/bin", "/sbin"];
+
+const ROOT_SANDBOX_INIT = [
+  'if "$2" --unshare-user --disable-userns --dev-bind / / -- /bin/true 2>/dev/null; then',
+  '  "$2" --unshare-user --disable-userns --die-with-parent --dev-bind / / -- "$0" -c "$1"',
+  "else",
+  '  "$0" -c "$1"',
+  "fi",
+  "exit $?",
+].join("\n");
+
 export async function runCommand(opts: RunCommandOptions): Promise<CommandResult> {
   if (opts.command.includes("\0")) throw new GatewayError("INVALID_REQUEST", "command must not contain NUL bytes");
   const { workspace, cwd } = await confinedCwd(opts);
@@ -142,7 +163,15 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandResult
     tmpBytes: settings.maxTmpBytes,
     cwd,
     hiddenPaths: opts.hiddenPaths,
-    argv: [...drop, prlimit, ...prlimitArgs(settings), "--", shell, "-c", SANDBOX_INIT, shell, opts.command],
+    argv: [
+      ...drop,
+      prlimit,
+      ...prlimitArgs(settings),
+      "--",
+      shell,
+      "-c",
+      ...(dropTo && VISIBLE_BIN_ROOTS.some((d) => isWithin(bwrap, d)) ? [ROOT_SANDBOX_INIT, shell, opts.command, bwrap] : [SANDBOX_INIT, shell, opts.command]),
+    ],
     ...(dropTo ? { dropTo } : {}),
   });
   let result: CommandResult;

@@ -128,10 +128,13 @@ describe("sandbox privilege (run as root in CI)", () => {
     }
   });
 
-  it("cannot gain privilege through the host's setuid programs", async () => {
-    const r = await runCommand(opts("su -c 'id -u' root </dev/null 2>&1; unshare -r id -u 2>&1 | grep -qx 0 && nsenter -t 1 -a true 2>/dev/null && echo ENTERED; echo done"));
+  it("cannot gain privilege through the host's setuid programs or a user namespace of its own", async () => {
+    const r = await runCommand(
+      opts("su -c 'id -u' root </dev/null 2>&1; unshare -U true 2>/dev/null && echo USERNS; unshare -r id -u 2>/dev/null; nsenter -t 1 -a true 2>/dev/null && echo ENTERED; echo done"),
+    );
     assert.doesNotMatch(r.stdout, /^0$/m);
-    assert.doesNotMatch(r.stdout, /ENTERED/);
+    assert.doesNotMatch(r.stdout, /USERNS|ENTERED/);
+    assert.match(r.stdout, /done/);
   });
 
   it("cannot read the gateway's environment or signal the gateway or a host process of the same uid", async () => {

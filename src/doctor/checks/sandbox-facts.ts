@@ -37,7 +37,7 @@ function userNamespaceFinding(f: SandboxFacts): Finding {
       subject: "user.max_user_namespaces",
       message: `${host}; a sandboxed command can create user namespaces of its own (no host privilege, but more kernel attack surface)`,
       fix: f.dropped
-        ? "the gateway runs as root and bubblewrap needs no user namespace: sysctl -w user.max_user_namespaces=0 removes it (if nothing else on the host needs them)"
+        ? "use a bubblewrap 0.8+ under /usr (tools.exec.bwrapPath), which then forbids nested user namespaces; or, since a root gateway needs none, sysctl -w user.max_user_namespaces=0"
         : "use a bubblewrap that supports --disable-userns (0.8 or later)",
     };
   }
