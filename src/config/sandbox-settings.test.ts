@@ -35,6 +35,7 @@ describe("tools.sandbox and the running-command caps", () => {
       ["tools:\n  sandbox:\n    maxMemoryBytes: 1024\n", "tools.sandbox.maxMemoryBytes"],
       ["tools:\n  sandbox:\n    maxCpuSeconds: 1.5\n", "tools.sandbox.maxCpuSeconds"],
       ["tools:\n  sandbox:\n    uid: -1\n", "tools.sandbox.uid"],
+      ["tools:\n  sandbox:\n    gid: 3000000000\n", "tools.sandbox.gid"],
       ["tools:\n  sandbox:\n    user: nobody\n", "tools.sandbox.user"],
       ["tools:\n  exec:\n    maxConcurrent: 0\n", "tools.exec.maxConcurrent"],
       ["tools:\n  exec:\n    maxConcurrentPerPrincipal: -2\n", "tools.exec.maxConcurrentPerPrincipal"],

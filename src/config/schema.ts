@@ -154,7 +154,7 @@ const hostId = z
   .number()
   .int()
   .min(1, "must not be 0 (root): sandboxed commands must not run with host privilege")
-  .max(4_294_967_294);
+  .max(2_147_483_646, "must be at most 2147483646 (bubblewrap cannot map larger ids)");
 
 /** Who sandboxed commands run as when the gateway is root, and their resource limits (docs/sandbox.md). */
 const sandboxSettingsSchema = z

@@ -116,16 +116,17 @@ const SANDBOX_INIT = '"$0" -c "$1"\nexit $?';
  * maps only that uid and forbids further ones, around everything as it is
  * (`--dev-bind / /` keeps the mounts and their read-only flags). Where the
  * sandbox user cannot make a user namespace at all, there is nothing to
- * forbid, and the command runs directly.
+ * forbid, and the command runs directly. Either way it sets RLIMIT_NPROC
+ * ($3 is prlimit, $4 the limit) once inside.
  */
 /** Where a bwrap binary is also visible inside the sandbox (bound read-only, or the same symlink). */
 const VISIBLE_BIN_ROOTS = ["/usr", "/bin", "/sbin"];
 
 const ROOT_SANDBOX_INIT = [
   'if "$2" --unshare-user --disable-userns --dev-bind / / -- /bin/true 2>/dev/null; then',
-  '  "$2" --unshare-user --disable-userns --die-with-parent --dev-bind / / -- "$0" -c "$1"',
+  '  "$2" --unshare-user --disable-userns --die-with-parent --dev-bind / / -- "$3" --nproc="$4:$4" -- "$0" -c "$1"',
   "else",
-  '  "$0" -c "$1"',
+  '  "$3" --nproc="$4:$4" -- "$0" -c "$1"',
   "fi",
   "exit $?",
 ].join("\n");
@@ -158,6 +159,9 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandResult
     drop.push(...dropArgs(await requireSystemProgram("setpriv", "to run sandboxed commands as an unprivileged user"), dropTo));
     await handOverWorkspace(workspace, dropTo);
   }
+  // As root, RLIMIT_NPROC is set inside the command's own user namespace (ROOT_SANDBOX_INIT), where the
+  // kernel counts the processes of that namespace only: one command's fork bomb does not starve the others.
+  const rootInit = dropTo !== undefined && VISIBLE_BIN_ROOTS.some((d) => isWithin(bwrap, d));
   const args = await buildBwrapArgs({
     workspace,
     tmpBytes: settings.maxTmpBytes,
@@ -166,11 +170,11 @@ export async function runCommand(opts: RunCommandOptions): Promise<CommandResult
     argv: [
       ...drop,
       prlimit,
-      ...prlimitArgs(settings),
+      ...prlimitArgs(settings, { nproc: !rootInit }),
       "--",
       shell,
       "-c",
-      ...(dropTo && VISIBLE_BIN_ROOTS.some((d) => isWithin(bwrap, d)) ? [ROOT_SANDBOX_INIT, shell, opts.command, bwrap] : [SANDBOX_INIT, shell, opts.command]),
+      ...(rootInit ? [ROOT_SANDBOX_INIT, shell, opts.command, bwrap, prlimit, String(settings.maxProcesses)] : [SANDBOX_INIT, shell, opts.command]),
     ],
     ...(dropTo ? { dropTo } : {}),
   });

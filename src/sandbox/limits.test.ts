@@ -16,11 +16,12 @@ import type { TempDirs } from "./temp-workspace.js";
 
 const LIMIT = 24;
 /**
- * As root, RLIMIT_NPROC counts every process of the sandbox uid on the host: a
- * uid of this test's own keeps other tests' sandboxes (running in parallel as
- * the default uid) out of its small budget.
+ * A sandbox uid of this test's own (as root): where commands cannot have a user
+ * namespace each, RLIMIT_NPROC counts every process of the uid on the host, and
+ * other tests' sandboxes (running in parallel as the default uid) stay out of
+ * this small budget. Below 2^31: bubblewrap cannot map larger ids.
  */
-const testId = 3_000_000_000 + Math.floor(Math.random() * 1_000_000);
+const testId = 2_000_000_000 + Math.floor(Math.random() * 1_000_000);
 const low: SandboxSettings = {
   ...defaultSandboxSettings,
   uid: testId,
@@ -83,6 +84,26 @@ describe("sandbox resource limits", () => {
     });
   }
 
+  it("one command's fork bomb does not starve another command of the same sandbox user", async () => {
+    // Under a non-root gateway every command has its own user namespace; as root, the init takes one.
+    const bomb = runCommand(
+      opts(`${PREPARE}\nf(){ f|f& };f\n${countProcesses(LIMIT)}\n: > saturated\nwhile [ ! -e release ]; do read -t 0.02 -u 9; done`, {
+        sandbox: { ...low, maxCpuSeconds: 30 },
+      }),
+    );
+    for (const end = Date.now() + 30_000; !(await fs.stat(path.join(t.workspace, "saturated")).then(() => true, () => false)); ) {
+      if (Date.now() > end) throw new Error("the bomb did not saturate");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const other = await runCommand(opts("for i in $(seq 10); do sleep 0.01 & done; wait; echo forked-ten"));
+    await fs.writeFile(path.join(t.workspace, "release"), "");
+    const r = await bomb;
+    assert.match(r.stderr, /Resource temporarily unavailable/);
+    assert.equal(other.stdout, "forked-ten\n", other.stderr);
+    await fs.rm(path.join(t.workspace, "release"));
+    await fs.rm(path.join(t.workspace, "saturated"));
+  });
+
   it("a perl fork loop (thousands of processes) gets EAGAIN at maxProcesses", async () => {
     const r = await runCommand(
       opts(`perl -e 'my $n = 0; while ($n < 5000) { my $p = fork; if (!defined $p) { print "failed after $n: $!\\n"; last } if ($p == 0) { sleep 30; exit } $n++ } print "forked $n\\n"'`),
@@ -120,5 +141,6 @@ describe("sandbox resource limits", () => {
     assert.equal(limitFromExit(153), "maxFileBytes");
     assert.equal(limitFromExit(137), undefined);
     assert.deepEqual(prlimitArgs(low), [`--nproc=${LIMIT}:${LIMIT}`, `--as=${low.maxMemoryBytes}:${low.maxMemoryBytes}`, "--cpu=1:2", "--fsize=1048576:1048576", "--core=0:0"]);
+    assert.deepEqual(prlimitArgs(low, { nproc: false })[0], `--as=${low.maxMemoryBytes}:${low.maxMemoryBytes}`);
   });
 });

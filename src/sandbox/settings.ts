@@ -35,9 +35,9 @@ export function sandboxIdentity(settings: SandboxSettings, euid = process.geteui
 }
 
 /** `prlimit` options setting soft and hard limits (CPU: hard one second above soft, so SIGXCPU comes first). */
-export function prlimitArgs(s: SandboxSettings): string[] {
+export function prlimitArgs(s: SandboxSettings, opts: { nproc: boolean } = { nproc: true }): string[] {
   return [
-    `--nproc=${s.maxProcesses}:${s.maxProcesses}`,
+    ...(opts.nproc ? [`--nproc=${s.maxProcesses}:${s.maxProcesses}`] : []),
     `--as=${s.maxMemoryBytes}:${s.maxMemoryBytes}`,
     `--cpu=${s.maxCpuSeconds}:${s.maxCpuSeconds + 1}`,
     `--fsize=${s.maxFileBytes}:${s.maxFileBytes}`,

@@ -51,7 +51,7 @@ function limitsFinding(f: SandboxFacts, want: SandboxSettings): Finding {
   }
   const l = f.limits;
   const summary =
-    `${l.maxProcesses ?? "unlimited"} processes of the sandbox user, ${size(l.maxMemoryBytes)} address space and ${l.maxCpuSeconds ?? "unlimited"} s CPU per process, ` +
+    `${l.maxProcesses ?? "unlimited"} processes per command, ${size(l.maxMemoryBytes)} address space and ${l.maxCpuSeconds ?? "unlimited"} s CPU per process, ` +
     `${size(l.maxFileBytes)} per file, ${size(want.maxTmpBytes)} /tmp (rlimits and a sized tmpfs; no cgroup)`;
   if (wrong.length > 0) {
     return { check: "sandbox", id: "sandbox.limits", status: "fail", subject: "tools.sandbox", message: `limits not in force: ${wrong.join("; ")}`, fix: "install util-linux (prlimit) and check docs/sandbox.md" };

@@ -51,7 +51,7 @@ describe("sandbox check", () => {
     assert.equal(one(findings, "sandbox.userns").status, "pass");
     const limits = one(findings, "sandbox.limits");
     assert.equal(limits.status, "pass");
-    assert.match(limits.message, /99 processes of the sandbox user, 2 GiB address space and 600 s CPU per process, 1 GiB per file, 256 MiB \/tmp/);
+    assert.match(limits.message, /99 processes per command, 2 GiB address space and 600 s CPU per process, 1 GiB per file, 256 MiB \/tmp/);
   });
 
   const factCases: { name: string; facts: Partial<SandboxFacts>; id: string; status: string; text: RegExp }[] = [
