@@ -6,7 +6,7 @@
 import type http from "node:http";
 import { GatewayError } from "../core/errors.js";
 import type { Principal } from "../core/principal.js";
-import { checkSandboxAvailable } from "../sandbox/bwrap.js";
+import { checkSandboxAvailable } from "../sandbox/probe.js";
 import { sendError, sendJson } from "../transport/http/respond.js";
 import { actorFor, type ClientInfo } from "./client.js";
 import type { GatewayContext } from "./context.js";
@@ -33,7 +33,7 @@ export async function serveMetrics(ctx: GatewayContext, res: http.ServerResponse
 
 /** The sandbox probe starts a bwrap: its answer is kept this long. */
 const SANDBOX_PROBE_TTL_MS = 10_000;
-let sandboxProbe: { at: number; bwrapPath: string; result: Promise<{ ok: boolean; reason?: string }> } | undefined;
+let sandboxProbe: { at: number; bwrapPath: string; settings: unknown; result: Promise<{ ok: boolean; reason?: string }> } | undefined;
 
 export async function serveReady(ctx: GatewayContext, res: http.ServerResponse): Promise<void> {
   const problems: string[] = [];
@@ -43,8 +43,10 @@ export async function serveReady(ctx: GatewayContext, res: http.ServerResponse):
   if (tools.policy === "sandbox") {
     const bwrapPath = tools.exec.bwrapPath;
     const now = Date.now();
-    if (!sandboxProbe || sandboxProbe.bwrapPath !== bwrapPath || now - sandboxProbe.at > SANDBOX_PROBE_TTL_MS)
-      sandboxProbe = { at: now, bwrapPath, result: checkSandboxAvailable(bwrapPath) };
+    // The probe runs a real command as the configured sandbox user with the configured limits.
+    const settings = tools.sandbox;
+    if (!sandboxProbe || sandboxProbe.bwrapPath !== bwrapPath || sandboxProbe.settings !== settings || now - sandboxProbe.at > SANDBOX_PROBE_TTL_MS)
+      sandboxProbe = { at: now, bwrapPath, settings, result: checkSandboxAvailable(bwrapPath, settings) };
     const r = await sandboxProbe.result;
     if (!r.ok) problems.push("the sandbox is unavailable (commands cannot run)");
   }

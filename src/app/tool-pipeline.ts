@@ -19,6 +19,7 @@ import type { ApprovalManager } from "../approvals/approval-manager.js";
 import { actorFor, type ClientInfo } from "./client.js";
 import { markAudited } from "./rejections.js";
 import type { Runtime } from "./runtime.js";
+import { createCommandSlots, type CommandSlots } from "../ratelimit/command-slots.js";
 
 export interface InvokeContext {
   principal: Principal;
@@ -44,6 +45,8 @@ export interface PipelineDeps {
   audit: AuditSink;
   approvals(): ApprovalManager;
   hiddenPaths: string[];
+  /** Running-command caps (tools.exec.maxConcurrent*); one per gateway. Absent: a fresh set per pipeline deps object. */
+  commandSlots?: CommandSlots;
 }
 
 const SHELL_TOOLS = new Set(["bash", "exec"]);
@@ -101,6 +104,7 @@ async function runPipeline(deps: PipelineDeps, ctx: InvokeContext, req: InvokeRe
     limits: runtime.toolLimits,
     hiddenPaths: deps.hiddenPaths,
     bwrapPath: runtime.config.tools.exec.bwrapPath,
+    sandbox: runtime.config.tools.sandbox,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
   };
 
@@ -171,8 +175,13 @@ async function runCommand(
   const needs = approvalCfg.enabled ? classes.filter((k) => (approvalCfg.requireApproval as readonly string[]).includes(k)) : [];
   const meta = { command, agentId, classes, cwd: toolCtx.workspace };
   if (needs.length === 0) {
-    await audit("exec.request", "success", { ...meta, approvalRequired: false });
-    return c.run(c.args, toolCtx);
+    const slot = await takeSlot(deps, runtime, ctx, audit, meta);
+    try {
+      await audit("exec.request", "success", { ...meta, approvalRequired: false });
+      return await c.run(c.args, toolCtx);
+    } finally {
+      slot.release();
+    }
   }
 
   const manager = deps.approvals();
@@ -219,5 +228,40 @@ async function runCommand(
   }
   // Exactly what the approver saw: the frozen snapshot's command, cwd and agent.
   const approved = outcome.request;
-  return c.run({ ...c.args, command: approved.command }, { ...toolCtx, workspace: approved.cwd, agentId: approved.agentId });
+  const slot = await takeSlot(deps, runtime, ctx, audit, { command: approved.command, agentId: approved.agentId, classes, approvalId: pending.id });
+  try {
+    return await c.run({ ...c.args, command: approved.command }, { ...toolCtx, workspace: approved.cwd, agentId: approved.agentId });
+  } finally {
+    slot.release();
+  }
+}
+
+const fallbackSlots = new WeakMap<PipelineDeps, CommandSlots>();
+
+/**
+ * A running-command slot under tools.exec.maxConcurrent / maxConcurrentPerPrincipal,
+ * or an audited RATE_LIMITED refusal (nothing runs, nothing is queued).
+ */
+async function takeSlot(
+  deps: PipelineDeps,
+  runtime: Runtime,
+  ctx: InvokeContext,
+  audit: (type: string, outcome: "success" | "failure" | "denied" | "pending", m: Record<string, unknown>) => Promise<void>,
+  meta: Record<string, unknown>,
+): Promise<{ release(): void }> {
+  let slots = deps.commandSlots ?? fallbackSlots.get(deps);
+  if (!slots) fallbackSlots.set(deps, (slots = createCommandSlots()));
+  const exec = runtime.config.tools.exec;
+  const got = slots.acquire(ctx.principal.id, exec);
+  if (got.ok) return got;
+  const { scope, limit } = got.refusal;
+  const key = scope === "gateway" ? "tools.exec.maxConcurrent" : "tools.exec.maxConcurrentPerPrincipal";
+  await audit("exec.reject", "denied", { ...meta, reason: "concurrency_limit", scope, limit });
+  const whose = scope === "gateway" ? "on this gateway" : "for this principal";
+  throw markAudited(
+    new GatewayError("RATE_LIMITED", `too many commands running ${whose} (limit ${limit}, ${key}); retry when one has finished`, {
+      retryAfterMs: 1000,
+      details: { reason: "concurrency_limit", scope, limit },
+    }),
+  );
 }

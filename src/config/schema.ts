@@ -187,6 +187,25 @@ const toolLimitsSchema = z
   })
   .prefault({});
 
+const hostId = z
+  .number()
+  .int()
+  .min(1, "must not be 0 (root): sandboxed commands must not run with host privilege")
+  .max(2_147_483_646, "must be at most 2147483646 (bubblewrap cannot map larger ids)");
+
+/** Who sandboxed commands run as when the gateway is root, and their resource limits (docs/sandbox.md). */
+const sandboxSettingsSchema = z
+  .strictObject({
+    uid: hostId.default(65534),
+    gid: hostId.default(65534),
+    maxProcesses: z.number().int().positive().default(256),
+    maxMemoryBytes: z.number().int().min(16_777_216).default(2_147_483_648),
+    maxCpuSeconds: z.number().int().positive().default(600),
+    maxFileBytes: z.number().int().positive().default(1_073_741_824),
+    maxTmpBytes: z.number().int().positive().default(268_435_456),
+  })
+  .prefault({});
+
 const toolsSchema = z
   .strictObject({
     policy: z.enum(["sandbox", "host"]).default("sandbox"),
@@ -194,9 +213,14 @@ const toolsSchema = z
       .strictObject({
         blocklist: z.array(nonEmpty).default([...DEFAULT_BLOCKLIST]),
         bwrapPath: nonEmpty.default("bwrap"),
+        /** Commands running at once, gateway-wide; more are refused with RATE_LIMITED (docs/sandbox.md). */
+        maxConcurrent: z.number().int().positive().default(8),
+        /** Commands one principal may have running at once. */
+        maxConcurrentPerPrincipal: z.number().int().positive().default(4),
       })
       .prefault({}),
     limits: toolLimitsSchema,
+    sandbox: sandboxSettingsSchema,
   })
   .prefault({});
 

@@ -4,7 +4,7 @@
  * checks that need the config leave a "skipped" note; file-permission checks
  * still run (they matter most when something is wrong).
  */
-import { checkSandboxAvailable } from "../sandbox/bwrap.js";
+import { checkSandboxAvailable } from "../sandbox/probe.js";
 import { auditCheck } from "./checks/audit.js";
 import { authCheck } from "./checks/auth.js";
 import { credentialsCheck } from "./checks/credentials.js";

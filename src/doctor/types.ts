@@ -4,6 +4,8 @@
  * and never puts a secret value in a finding.
  */
 import type { Config, ConfigIssue } from "../config/index.js";
+import type { SandboxProbeResult } from "../sandbox/probe.js";
+import type { SandboxSettings } from "../sandbox/settings.js";
 
 export const CHECK_NAMES = ["credentials", "auth", "network", "audit", "rbac", "sandbox", "models"] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
@@ -25,7 +27,7 @@ export interface Finding {
   fix?: string;
 }
 
-export type SandboxProbe = (bwrapPath?: string) => Promise<{ ok: boolean; reason?: string }>;
+export type SandboxProbe = (bwrapPath?: string, settings?: SandboxSettings) => Promise<SandboxProbeResult>;
 
 /** A config that loaded, with what the loader knows about where its values came from. */
 export interface LoadedDoctorConfig {

@@ -15,6 +15,7 @@ import path from "node:path";
 import { isErrno, fromFsError, sandboxDenied } from "./denial.js";
 import { assertAllowed } from "./paths.js";
 import type { PathScope } from "./paths.js";
+import { ownerToInherit, type Owner } from "./inherit-owner.js";
 
 /** Linux O_PATH (x86-64, arm64): a descriptor that names a file without opening it. */
 export const O_PATH = 0o10000000;
@@ -65,6 +66,24 @@ export async function openEntryAt(dir: FileHandle, name: string, given: string, 
 }
 
 /**
+ * Gives a directory just made its inherited owner, through a descriptor: never
+ * by path, since a command sharing the workspace could swap the name for a
+ * hard link to a file elsewhere (which `lchown` would then re-own). Opening
+ * with O_DIRECTORY | O_NOFOLLOW reaches only a directory, and directories
+ * cannot be hard-linked.
+ */
+export async function chownNewDirectory(parent: FileHandle, name: string, owner: Owner, given: string): Promise<void> {
+  const dir = await fs.open(fdPath(parent, name), constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW).catch((e: unknown) => {
+    throw isErrno(e, "ELOOP", "ENOTDIR") ? sandboxDenied("path_changed", given) : fromFsError(e, given);
+  });
+  try {
+    await dir.chown(owner.uid, owner.gid);
+  } finally {
+    await dir.close();
+  }
+}
+
+/**
  * Walks `components` (plain names, no `.`/`..`) down from the scope root and
  * returns an O_PATH descriptor of the directory reached. With `create`,
  * missing directories are made on the way, each inside its verified parent.
@@ -80,9 +99,15 @@ export async function openDirBeneath(
     for (const name of components) {
       if (name === "" || name === "." || name === ".." || name.includes("/")) throw sandboxDenied("path_changed", given);
       if (create) {
-        await fs.mkdir(fdPath(cur, name)).catch((e: unknown) => {
-          if (!isErrno(e, "EEXIST")) throw fromFsError(e, given);
-        });
+        const made = await fs.mkdir(fdPath(cur, name)).then(
+          () => true,
+          (e: unknown) => {
+            if (!isErrno(e, "EEXIST")) throw fromFsError(e, given);
+            return false;
+          },
+        );
+        const owner = made ? await ownerToInherit(cur) : undefined;
+        if (owner) await chownNewDirectory(cur, name, owner, given);
       }
       const next = await openEntryAt(cur, name, given, true);
       await cur.close();

@@ -5,7 +5,8 @@
  * short grace). Processes left in the group when the command exits are killed
  * too, so nothing outlives the call.
  */
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcessByStdio } from "node:child_process";
+import type { Readable } from "node:stream";
 import { constants } from "node:os";
 import { GatewayError } from "../core/errors.js";
 import { utf8Prefix } from "./utf8.js";
@@ -20,6 +21,13 @@ export interface RunProcessOptions {
   signal?: AbortSignal;
   /** Between SIGTERM and SIGKILL (default 500 ms). */
   killGraceMs?: number;
+  /**
+   * The process is bubblewrap started with `--info-fd 3`: fd 3 is a pipe whose
+   * JSON names the sandbox's init (`child-pid`). It runs in a session of its own,
+   * out of reach of the group kill, so timeouts and aborts kill it directly
+   * (from outside its PID namespace, which takes the whole namespace down).
+   */
+  bwrapInfoFd?: boolean;
 }
 
 export interface CommandResult {
@@ -28,6 +36,8 @@ export interface CommandResult {
   stderr: string;
   timedOut: boolean;
   truncated: boolean;
+  /** Set when the command was stopped by a sandbox limit (tools.sandbox.maxCpuSeconds / maxFileBytes). */
+  limitExceeded?: "maxCpuSeconds" | "maxFileBytes";
 }
 
 /** After the command exits, how long stdout/stderr may stay open (held by an escaped descendant). */
@@ -70,8 +80,20 @@ export function runProcess(opts: RunProcessOptions): Promise<CommandResult> {
       cwd: opts.cwd,
       env: opts.env,
       detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
+      stdio: opts.bwrapInfoFd ? ["ignore", "pipe", "pipe", "pipe"] : ["ignore", "pipe", "pipe"],
+    }) as ChildProcessByStdio<null, Readable, Readable>;
+    let sandboxInit: number | undefined;
+    const info = opts.bwrapInfoFd ? (child.stdio[3] as Readable | null) : null;
+    if (info) {
+      let text = "";
+      info.on("data", (c: Buffer) => {
+        text += c.toString("utf8");
+        const m = /"child-pid"\s*:\s*(\d+)/.exec(text);
+        if (m) sandboxInit = Number(m[1]);
+        if (text.length > 4096) info.destroy();
+      });
+      info.on("error", () => undefined);
+    }
     const stdout = new CappedOutput(opts.maxOutputBytes);
     const stderr = new CappedOutput(opts.maxOutputBytes);
     child.stdout.on("data", (c: Buffer) => stdout.push(c));
@@ -85,6 +107,14 @@ export function runProcess(opts: RunProcessOptions): Promise<CommandResult> {
 
     const killGroup = (sig: NodeJS.Signals) => {
       if (child.pid === undefined) return;
+      // Only while bwrap has not exited: until it reaps its child, that pid cannot be reused.
+      if (sandboxInit !== undefined && exit === undefined) {
+        try {
+          process.kill(sandboxInit, "SIGKILL");
+        } catch {
+          // ESRCH: already gone.
+        }
+      }
       try {
         process.kill(-child.pid, sig);
       } catch {
@@ -122,6 +152,7 @@ export function runProcess(opts: RunProcessOptions): Promise<CommandResult> {
       drainTimer = setTimeout(() => {
         child.stdout.destroy();
         child.stderr.destroy();
+        info?.destroy();
       }, DRAIN_AFTER_EXIT_MS);
     });
     child.on("close", (code, sig) => {

@@ -13,6 +13,7 @@ import { GatewayError } from "../core/errors.js";
 import { fromFsError, isErrno, pathMistake, sandboxDenied } from "./denial.js";
 import { O_PATH, checkDescriptorTarget, componentsBelowRoot, fdPath, openDirBeneath, openEntryAt, verifyHandle } from "./open-beneath.js";
 import type { PathScope, ResolvedPath } from "./paths.js";
+import { keptOwner, ownerToInherit } from "./inherit-owner.js";
 
 export interface OpenedFile {
   /** Opened read-only; the caller closes it. */
@@ -165,7 +166,9 @@ export async function writeFileAtomic(
     );
     tmpCreated = true;
     try {
-      if (existing) await out.chmod(mode);
+      const owner = existing ? keptOwner(existing) : await ownerToInherit(dir);
+      if (owner) await out.chown(owner.uid, owner.gid);
+      if (existing || owner) await out.chmod(mode);
       await out.writeFile(data);
       await out.sync();
     } finally {

@@ -30,6 +30,7 @@ export function runBash(args: BashArgs, ctx: ToolContext): Promise<CommandResult
     hiddenPaths: ctx.hiddenPaths,
     ...(ctx.signal ? { signal: ctx.signal } : {}),
     ...(ctx.bwrapPath ? { bwrapPath: ctx.bwrapPath } : {}),
+    ...(ctx.sandbox ? { sandbox: ctx.sandbox } : {}),
   });
 }
 

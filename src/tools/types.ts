@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import type { SandboxSettings } from "../sandbox/settings.js";
 
 /** Where file tools and `bash` are allowed to reach. See docs/sandbox.md. */
 export type ToolPolicy = "sandbox" | "host";
@@ -52,6 +53,8 @@ export interface ToolContext {
   signal?: AbortSignal;
   /** bubblewrap binary for `bash` under `sandbox` (config `tools.exec.bwrapPath`, default "bwrap"). */
   bwrapPath?: string;
+  /** Sandbox user and resource limits for `bash` (config `tools.sandbox`; default defaultSandboxSettings). */
+  sandbox?: SandboxSettings;
 }
 
 export interface ToolDefinition<A = unknown> {

@@ -2,6 +2,7 @@ import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { contextFor, one, tempStates } from "../doctor-fixture.js";
 import type { SandboxProbe } from "../types.js";
+import type { SandboxFacts } from "../../sandbox/probe.js";
 import { sandboxCheck } from "./sandbox.js";
 
 describe("sandbox check", () => {
@@ -25,6 +26,47 @@ describe("sandbox check", () => {
   it("passes when bubblewrap works", async () => {
     assert.equal(one(await run(approvalsOn, async () => ({ ok: true })), "sandbox.bwrap").status, "pass");
   });
+
+  const facts = (over: Partial<SandboxFacts> = {}): SandboxFacts => ({
+    uid: 65534,
+    gid: 65534,
+    dropped: true,
+    hostUserNamespaces: true,
+    sandboxUserNamespaces: false,
+    limits: { maxProcesses: 99, maxMemoryBytes: 2 * 1024 ** 3, maxCpuSeconds: 600, maxFileBytes: 1024 ** 3 },
+    ...over,
+  });
+  const tuned = "tools:\n  sandbox:\n    maxProcesses: 99\n";
+
+  it("reports the uid commands run as, user namespaces and the limits, probing with the configured settings", async () => {
+    const seen: unknown[] = [];
+    const findings = await run(tuned, async (_p, settings) => {
+      seen.push(settings?.maxProcesses);
+      return { ok: true, facts: facts() };
+    });
+    assert.deepEqual(seen, [99]);
+    const user = one(findings, "sandbox.user");
+    assert.equal(user.status, "pass");
+    assert.match(user.message, /host uid 65534 gid 65534: the gateway is root and drops/);
+    assert.equal(one(findings, "sandbox.userns").status, "pass");
+    const limits = one(findings, "sandbox.limits");
+    assert.equal(limits.status, "pass");
+    assert.match(limits.message, /99 processes per command, 2 GiB address space and 600 s CPU per process, 1 GiB per file, 256 MiB \/tmp/);
+  });
+
+  const factCases: { name: string; facts: Partial<SandboxFacts>; id: string; status: string; text: RegExp }[] = [
+    { name: "commands run as root", facts: { uid: 0, gid: 0, dropped: false }, id: "sandbox.user", status: "fail", text: /host uid 0 gid 0: root privilege/ },
+    { name: "the gateway's own user", facts: { uid: 1000, gid: 1000, dropped: false }, id: "sandbox.user", status: "pass", text: /the gateway's own user/ },
+    { name: "sandbox can make user namespaces", facts: { sandboxUserNamespaces: true }, id: "sandbox.userns", status: "warn", text: /can create user namespaces/ },
+    { name: "a limit not in force", facts: { limits: { maxProcesses: undefined, maxMemoryBytes: 2 * 1024 ** 3, maxCpuSeconds: 600, maxFileBytes: 1024 ** 3 } }, id: "sandbox.limits", status: "fail", text: /maxProcesses is unlimited inside, configured 99/ },
+  ];
+  for (const c of factCases) {
+    it(`facts: ${c.name} → ${c.id} ${c.status}`, async () => {
+      const f = one(await run(tuned, async () => ({ ok: true, facts: facts(c.facts) })), c.id);
+      assert.equal(f.status, c.status);
+      assert.match(f.message, c.text);
+    });
+  }
 
   it("warns on the host policy and does not probe bubblewrap", async () => {
     let probed = false;

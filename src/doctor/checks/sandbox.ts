@@ -7,6 +7,7 @@ import type { Config } from "../../config/index.js";
 import { buildPolicy } from "../../policy/index.js";
 import { skippedForInvalidConfig } from "../skipped.js";
 import type { DoctorContext, Finding } from "../types.js";
+import { factFindings } from "./sandbox-facts.js";
 
 export async function sandboxCheck(ctx: DoctorContext): Promise<Finding[]> {
   if (!ctx.loaded) return [skippedForInvalidConfig("sandbox")];
@@ -23,7 +24,7 @@ export async function sandboxCheck(ctx: DoctorContext): Promise<Finding[]> {
     });
   } else {
     const bwrap = config.tools.exec.bwrapPath;
-    const probe = await ctx.checkSandbox(bwrap);
+    const probe = await ctx.checkSandbox(bwrap, config.tools.sandbox);
     out.push(
       probe.ok
         ? { check: "sandbox", id: "sandbox.bwrap", status: "pass", subject: "tools.exec.bwrapPath", message: `bubblewrap (${bwrap}) works: commands run sandboxed` }
@@ -36,6 +37,7 @@ export async function sandboxCheck(ctx: DoctorContext): Promise<Finding[]> {
             fix: "install bubblewrap (apt install bubblewrap / dnf install bubblewrap) or set tools.exec.bwrapPath",
           },
     );
+    if (probe.ok && probe.facts) out.push(...factFindings(probe.facts, config.tools.sandbox));
   }
   out.push(approvalsFinding(config));
   out.push(blocklistFinding(config.tools.exec.blocklist));
