@@ -4,9 +4,12 @@
  * `eval` scripts, `find -exec`), unwraps wrappers, and records each simple
  * command, each function and each thing it could not analyse.
  */
-import { applyCd, chdirTarget, copy, evalRedirect, merge, simpleCommand } from "./command-eval.js";
+import { applyCd, chdirTarget, copy, evalRedirect, merge, resolveMagicWord, simpleCommand } from "./command-eval.js";
 import type { RedirectEntry, State } from "./command-eval.js";
+import { inspectBuiltin } from "./builtins.js";
 import { forEachFindExec } from "./find-exec.js";
+import { FactScanner, newFacts, settle } from "./shell-facts.js";
+import type { ShellFacts } from "./shell-facts.js";
 import { BinOp, nodeKey, nodeType, parseShell, sourceText, walk } from "./shell-ast.js";
 import type {
   Assign,
@@ -28,7 +31,7 @@ import type {
   WordIter,
 } from "./shell-ast.js";
 import type { FunctionInfo, SimpleCommand } from "./types.js";
-import { programName, unwrap } from "./wrappers.js";
+import { programName, SHELLS, unwrap } from "./wrappers.js";
 import { dynamicWord, evalWord, literalWord } from "./words.js";
 import type { ArgWord } from "./words.js";
 
@@ -58,6 +61,8 @@ interface Ctx {
   forked: boolean;
   functions: string[];
   redirects: RedirectEntry[];
+  /** Index of the first command emitted by the current statement's substitutions. */
+  substFrom?: number;
 }
 
 export class Walker {
@@ -65,6 +70,10 @@ export class Walker {
   private readonly unanalyzable: { why: string; program: string }[] = [];
   private readonly functions: FunctionInfo[] = [];
   private readonly maxDepth: number;
+  /** What the scripts do with variables and functions (shell-facts.ts). */
+  readonly facts: ShellFacts = newFacts();
+  private readonly scanner = new FactScanner(this.facts, (why, program) => this.flag(why, program));
+  private settled = false;
 
   constructor(private readonly opts: WalkerOptions) {
     this.maxDepth = opts.maxDepth;
@@ -81,6 +90,8 @@ export class Walker {
 
   /** Everything found so far. */
   found(): WalkResult {
+    if (!this.settled) settle(this.facts, (why, program) => this.flag(why, program));
+    this.settled = true;
     return { commands: this.commands, unanalyzable: this.unanalyzable, functions: this.functions };
   }
 
@@ -93,6 +104,7 @@ export class Walker {
     // Collect every CallExpr first: evaluating words rewrites brace
     // expansions in place, after which mvdan's Walk cannot traverse them.
     const all: CallExpr[] = [];
+    this.scanner.scan(file, ctx.src);
     walk(file, (n) => {
       if (nodeType(n) === "CallExpr") all.push(n as CallExpr);
       return true;
@@ -118,7 +130,7 @@ export class Walker {
       this.flag("nested too deeply", "?");
       return;
     }
-    const inner: Ctx = { ...ctx, nesting: ctx.nesting + 1 };
+    const inner: Ctx = { ...ctx, nesting: ctx.nesting + 1, substFrom: this.commands.length };
     const own = stmt.Redirs.map((r) => this.redirect(r, inner, state));
     const forked = stmt.Background || stmt.Coprocess;
     const runCtx: Ctx = forked ? { ...inner, forked: true } : inner;
@@ -173,7 +185,7 @@ export class Walker {
         return merge(state, ...ends);
       }
       case "FuncDecl":
-        return this.funcDecl(cmd as FuncDecl, ctx, state);
+        return this.funcDecl(cmd as FuncDecl, ctx);
       case "DeclClause":
         return this.declClause(cmd as DeclClause, ctx, state);
       case "TimeClause": {
@@ -191,8 +203,12 @@ export class Walker {
 
   private binary(b: BinaryCmd, ctx: Ctx, state: State): void {
     if (b.Op === BinOp.Pipe || b.Op === BinOp.PipeAll) {
+      const from = this.commands.length;
       this.stmt(b.X, { ...ctx, forked: true }, copy(state));
+      const to = this.commands.length;
       this.stmt(b.Y, { ...ctx, forked: true }, copy(state));
+      // A shell in the right-hand side reading its input runs what the left-hand side prints.
+      for (const c of this.commands.slice(to)) if (c.runsInput) c.inputFrom = [...(c.inputFrom ?? []), ...this.commands.slice(from, to)];
       return;
     }
     if (b.Op === BinOp.AndStmt) {
@@ -217,10 +233,11 @@ export class Walker {
     merge(state, then, otherwise);
   }
 
-  private funcDecl(f: FuncDecl, ctx: Ctx, state: State): void {
+  private funcDecl(f: FuncDecl, ctx: Ctx): void {
     const name = f.Name?.Value ?? "";
     this.functions.push({ name, forksItself: false });
-    this.stmt(f.Body, { ...ctx, forked: false, functions: [...ctx.functions, name] }, copy(state));
+    // The body runs wherever the function is called: its cwd is not the one at the definition.
+    this.stmt(f.Body, { ...ctx, forked: false, functions: [...ctx.functions, name] }, { cwd: null });
   }
 
   private declClause(d: DeclClause, ctx: Ctx, state: State): void {
@@ -277,11 +294,13 @@ export class Walker {
   }
 
   /** Analyses one argv: unwrap, recurse into nested scripts and find -exec, emit. */
-  private argv(words: ArgWord[], redirects: RedirectEntry[], ctx: Ctx, state: State): void {
+  private argv(raw: ArgWord[], redirects: RedirectEntry[], ctx: Ctx, state: State): void {
+    const words = raw.map((w, i) => resolveMagicWord(w, state.cwd, i === 0));
     const u = unwrap(words);
     const wrappers = [...ctx.wrappers, ...u.wrappers];
     const inner: Ctx = { ...ctx, wrappers };
     const runState = u.chdir ? { cwd: chdirTarget(u.chdir, state) } : state;
+    for (const a of u.assignments) this.envAssignment(a, u.wrappers[0] ?? "env");
     if (u.nested) {
       this.nested(u.nested.script, u.nested.via, inner, u.nested.sameShell ? state : copy(runState));
       return;
@@ -291,8 +310,14 @@ export class Walker {
     if (u.unanalyzable) this.flag(u.unanalyzable, name ?? first?.text ?? "?");
     else if (name === null) this.flag(`program name is not a static literal: ${first?.text ?? ""}`, first?.text ?? "?");
     else if (name === "source" || name === ".") this.flag(`${name} runs the commands of a file`, name);
+    const builtin = name === null || u.unanalyzable ? null : inspectBuiltin(name, u.words.slice(1));
+    if (builtin?.unanalyzable) this.flag(builtin.unanalyzable, name ?? "?");
     const finalWords = u.stdinArgs ? [...u.words, dynamicWord("<stdin>", true, "xargs input")] : u.words;
     const cmd = simpleCommand(finalWords, inner.wrappers, runState, redirects, this.opts.cwd);
+    if (u.unanalyzable && name !== null && SHELLS.has(name)) {
+      cmd.runsInput = true;
+      cmd.inputFrom = this.commands.slice(ctx.substFrom ?? this.commands.length);
+    }
     this.commands.push(cmd);
     if (name !== null && ctx.forked && ctx.functions.includes(name)) {
       const f = [...this.functions].reverse().find((fn) => fn.name === name);
@@ -301,9 +326,29 @@ export class Walker {
     if (name === "find") {
       forEachFindExec(u.words, runState, (cmdWords, dirState) => this.argv(cmdWords, [], { ...inner, wrappers: [...inner.wrappers, "find"] }, dirState));
     }
-    if ((name === "cd" || name === "pushd" || name === "popd") && u.wrappers.every((w) => w === "builtin" || w === "command")) {
-      applyCd(name, u.words.slice(1), state);
+    if (builtin?.trapAction) {
+      // The action may run before any later command (DEBUG, ERR, a signal): analysed with an unknown cwd, and it may move the cwd.
+      this.nested(builtin.trapAction, "trap", inner, { cwd: null });
+      state.cwd = null;
     }
+    const isFunction = name !== null && !u.wrappers.includes("builtin") && !u.wrappers.includes("command") && (this.facts.functions.has(name) || this.functions.some((f) => f.name === name));
+    if (isFunction) {
+      // A function runs in this shell: it may have moved the cwd (and may shadow cd itself).
+      state.cwd = null;
+    } else if ((name === "cd" || name === "pushd" || name === "popd") && u.wrappers.every((w) => w === "builtin" || w === "command")) {
+      applyCd(name, u.words.slice(1), state, this.facts);
+    }
+  }
+
+  /** `env NAME=value` / `sudo NAME=value`: a variable set for the command. */
+  private envAssignment(w: ArgWord, via: string): void {
+    const first = w.pieces[0];
+    const text = first?.kind === "lit" ? first.text : "";
+    const eq = text.indexOf("=");
+    const name = text.slice(0, eq);
+    const value = w.literal ? w.text.slice(eq + 1) : null;
+    const inert = value !== null && !/[$`]/.test(value);
+    this.scanner.assigned(name, inert, via, value ?? w.text.slice(w.text.indexOf("=") + 1));
   }
 
   private nested(script: ArgWord, via: string, ctx: Ctx, state: State): void {

@@ -188,3 +188,46 @@ function asTail(word: ArgWord): Piece[] {
   const slashFirst: Piece = { kind: "lit", text: "/", quoted: true };
   return first ? [slashFirst, ...word.pieces] : [slashFirst];
 }
+
+/** What a path through a kernel "magic" link stands for. */
+export type MagicPath = { kind: "path"; path: string } | { kind: "cwd"; rest: string } | { kind: "unknown"; rest: string } | { kind: "shell" };
+
+/**
+ * Resolves the /proc and /dev links that name another path: `/proc/self/root`
+ * (also `thread-self`, `<pid>`, `…/task/<tid>/root`) is `/`;
+ * `/proc/self/cwd` is the command's working directory; `/proc/<pid>/cwd`,
+ * `/proc/*\/fd/N`, `/dev/fd/N`, `/dev/stdin|stdout|stderr` and
+ * `/proc/*\/map_files` are some unknown file; `/proc/self/exe` run as a
+ * program is the shell. Null when the path has none of these.
+ */
+export function resolveMagic(path: string): MagicPath | null {
+  if (!path.startsWith("/") || !/^\/+(proc|dev)\b/.test(path)) return null;
+  const out: string[] = [];
+  const segs = path.split("/");
+  for (let i = 0; i < segs.length; i++) {
+    const seg = segs[i] as string;
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") {
+      out.pop();
+      continue;
+    }
+    out.push(seg);
+    const rest = () => "/" + segs.slice(i + 1).join("/");
+    const joined = out.join("/");
+    const proc = /^proc\/(self|thread-self|\d+)(\/task\/\d+)?\/(root|cwd|fd\/\d+|fd|map_files\/[^/]+|exe)$/.exec(joined);
+    if (proc) {
+      const own = proc[1] === "self" || proc[1] === "thread-self";
+      if (proc[3] === "root") {
+        out.length = 0;
+        continue;
+      }
+      if (proc[3] === "fd") continue;
+      if (proc[3] === "exe") return own && i === segs.length - 1 ? { kind: "shell" } : { kind: "unknown", rest: rest() };
+      if (proc[3] === "cwd" && own) return { kind: "cwd", rest: rest() };
+      return { kind: "unknown", rest: rest() };
+    }
+    if (/^dev\/(fd\/\d+|stdin|stdout|stderr)$/.test(joined)) return { kind: "unknown", rest: rest() };
+  }
+  const resolved = "/" + out.join("/");
+  return resolved === normalizeAbsolute(path) ? null : { kind: "path", path: resolved };
+}
