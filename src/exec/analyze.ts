@@ -41,13 +41,14 @@ export function analyzeCommand(command: string, opts: AnalyzeOptions): CommandAn
     const message = e instanceof Error ? e.message : "analysis failed";
     return { ok: false, parseError: `analysis failed: ${message}`, commands: [], classes: [], reasons: [], unanalyzable: [], functions: [] };
   }
-  return classify(walker.found(), pathExists);
+  const found = walker.found();
+  return classify(found, pathExists, walker.facts.execRedirects);
 }
 
 /** Classifies every command found; anything unanalysable counts as both elevated and destructive. */
-function classify(found: WalkResult, pathExists: PathExists): CommandAnalysis {
+function classify(found: WalkResult, pathExists: PathExists, fdsToFiles: boolean): CommandAnalysis {
   const reasons: ClassReason[] = [];
-  for (const cmd of found.commands) reasons.push(...classifyCommand(cmd, pathExists).reasons);
+  for (const cmd of found.commands) reasons.push(...classifyCommand(cmd, pathExists, { fdsToFiles }).reasons);
   for (const u of found.unanalyzable) {
     reasons.push({ class: "elevated", program: u.program, why: `unanalyzable: ${u.why}` });
     reasons.push({ class: "destructive", program: u.program, why: `unanalyzable: ${u.why}` });

@@ -226,7 +226,11 @@ export function resolveMagic(path: string): MagicPath | null {
       if (proc[3] === "cwd" && own) return { kind: "cwd", rest: rest() };
       return { kind: "unknown", rest: rest() };
     }
-    if (/^dev\/(fd\/\d+|stdin|stdout|stderr)$/.test(joined)) return { kind: "unknown", rest: rest() };
+    if (/^dev\/(fd\/\d+|stdin|stdout|stderr)$/.test(joined)) {
+      // The standard streams themselves stay as written (a write to them is not a file overwrite unless the script pointed them at one).
+      if (i === segs.length - 1 && /^dev\/(fd\/[012]|stdin|stdout|stderr)$/.test(joined)) return null;
+      return { kind: "unknown", rest: rest() };
+    }
   }
   const resolved = "/" + out.join("/");
   return resolved === normalizeAbsolute(path) ? null : { kind: "path", path: resolved };
