@@ -121,6 +121,7 @@ function programCouldBe(cmd: SimpleCommand, name: string): boolean {
   if (sameFamily(cmd.program, name)) return true;
   const w = cmd.words[0];
   if (!w) return false;
+  if (w.physical !== undefined && sameFamily(w.physical.slice(w.physical.lastIndexOf("/") + 1), name)) return true;
   if (w.literal) {
     if (!w.glob) return false;
     const base = compileGlob(w, "/").regex.source.replace(/^\^/, "").replace(/\$$/, "").split("\\/").pop() ?? "";
@@ -214,6 +215,11 @@ function dropLiteralPrefix(word: ArgWord, prefix: string): ArgWord | null {
 function pathMatches(entryText: string, word: ArgWord, cwd: string | null): boolean {
   if (entryText.startsWith("/") || cwd !== null) {
     const target = resolvePath(entryText, cwd ?? "/");
+    // Through symbolic links the word may reach the entry's path (`/tmp/link/..`, `link/` → `/`).
+    if (word.physical !== undefined) {
+      const through = word.glob ? makeWord([{ kind: "lit", text: word.physical, quoted: false }], word.physical) : { ...word, text: word.physical, physical: undefined };
+      if (pathMatches(entryText, through, cwd)) return true;
+    }
     if (/[*?[]/.test(entryText) && word.literal) return entryText === word.text || globLiteralMatch(entryText, word, cwd);
     return operandCouldBePath(word, target, cwd);
   }

@@ -200,7 +200,7 @@ export function classifyCommand(cmd: SimpleCommand, pathExists: PathExists, opts
     const p = resolve(word);
     if (p !== null && HARMLESS_DEVICES.test(p)) return false;
     if (p !== null && STD_STREAMS.test(p)) return opts.fdsToFiles === true;
-    return p === null || pathExists(p);
+    return p === null || pathExists(p) || (word.physical !== undefined && pathExists(word.physical));
   };
   const check: ClassCheck = { cmd, args: parseArgs(cmd.program, cmd.words.slice(1)), exists };
   for (const w of cmd.wrappers) {
@@ -209,15 +209,18 @@ export function classifyCommand(cmd: SimpleCommand, pathExists: PathExists, opts
       if (rule.class === "elevated" && ruleApplies(rule, w)) reasons.push({ class: "elevated", program: w, why: rule.why });
     }
   }
+  // A program reached through a symbolic link is also classified as what the link leads to (`./x` → /bin/rm).
+  const viaLink = cmd.words[0]?.physical?.split("/").pop();
   for (const rule of COMMAND_CLASS_TABLE) {
-    if (!ruleApplies(rule, cmd.program)) continue;
+    if (!ruleApplies(rule, cmd.program) && !(viaLink !== undefined && ruleApplies(rule, viaLink))) continue;
     if (rule.test === undefined || rule.test(check)) reasons.push({ class: rule.class, program: cmd.program, why: rule.explain?.(check) ?? rule.why });
   }
   cmd.redirects.forEach((r, i) => {
     const word = cmd.redirectWords[i] ?? null;
     const isFileDup = r.op === ">&" && word !== null && !(word.literal && /^(\d+|-)$/.test(word.text));
     if (!WRITE_OPS.has(r.op) && !isFileDup) return;
-    const target = word === null ? null : resolve(word);
+    const lexical = word === null ? null : resolve(word);
+    const target = word?.physical !== undefined && lexical !== null && BLOCK_DEVICES.test(word.physical) ? word.physical : lexical;
     const label = cmd.program || "(redirect)";
     if (target !== null && HARMLESS_DEVICES.test(target)) return;
     const fileOnStream = opts.fdsToFiles === true || cmd.redirects.some((o) => o !== r && o.op !== ">&" && o.op !== "<&" && !(o.target !== null && /^\/dev\//.test(o.target)));
@@ -232,7 +235,7 @@ export function classifyCommand(cmd: SimpleCommand, pathExists: PathExists, opts
     }
     if (!OVERWRITE_OPS.has(r.op) && !isFileDup) return;
     if (target === null) reasons.push({ class: "destructive", program: label, why: `overwriting redirect to a target that is not static (${r.op})` });
-    else if (pathExists(target)) reasons.push({ class: "destructive", program: label, why: r.op === "<>" ? `read-write redirect writes over an existing file in place (${target})` : `overwriting redirect onto an existing file (${target})` });
+    else if (pathExists(target) || (word?.physical !== undefined && pathExists(word.physical))) reasons.push({ class: "destructive", program: label, why: r.op === "<>" ? `read-write redirect writes over an existing file in place (${target})` : `overwriting redirect onto an existing file (${target})` });
   });
   const classes = (["elevated", "destructive"] as CommandClass[]).filter((c) => reasons.some((r) => r.class === c));
   return { classes, reasons };

@@ -235,3 +235,36 @@ export function resolveMagic(path: string): MagicPath | null {
   const resolved = "/" + out.join("/");
   return resolved === normalizeAbsolute(path) ? null : { kind: "path", path: resolved };
 }
+
+/** Reads a symbolic link: its target if `abs` is one, else null. */
+export type ReadLink = (abs: string) => string | null;
+
+/** Bound on symbolic links followed in one path (the kernel's is 40). */
+const MAX_LINKS = 40;
+
+/**
+ * The path the kernel reaches for `raw` (absolute, not normalised): symbolic
+ * links are followed where they stand, so `..` after a link climbs from its
+ * target (`/tmp/link/..` with `link → /usr/lib` is `/usr`). Null when no link
+ * is involved (the lexical path is the answer) or there are too many links.
+ */
+export function physicalPath(raw: string, readLink: ReadLink): string | null {
+  const stack = raw.split("/").filter((s) => s !== "" && s !== ".").reverse();
+  let out: string[] = [];
+  let hops = 0;
+  while (stack.length > 0) {
+    const seg = stack.pop() as string;
+    if (seg === "..") {
+      out.pop();
+      continue;
+    }
+    out.push(seg);
+    const target = readLink("/" + out.join("/"));
+    if (target === null) continue;
+    if (++hops > MAX_LINKS) return null;
+    out.pop();
+    if (target.startsWith("/")) out = [];
+    stack.push(...target.split("/").filter((s) => s !== "" && s !== ".").reverse());
+  }
+  return hops === 0 ? null : "/" + out.join("/");
+}
