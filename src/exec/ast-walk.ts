@@ -214,7 +214,10 @@ export class Walker {
       const to = this.commands.length;
       this.stmt(b.Y, { ...ctx, forked: true }, copy(state));
       // A shell in the right-hand side reading its input runs what the left-hand side prints.
-      for (const c of this.commands.slice(to)) if (c.runsInput) c.inputFrom = [...(c.inputFrom ?? []), ...this.commands.slice(from, to)];
+      for (let k = this.shells.length - 1; k >= 0 && (this.shells[k] as number) >= to; k--) {
+        const c = this.commands[this.shells[k] as number] as SimpleCommand;
+        if (from < to) (c.inputFrom ??= []).push([from, to]);
+      }
       return;
     }
     if (b.Op === BinOp.AndStmt) {
@@ -324,7 +327,9 @@ export class Walker {
     const cmd = simpleCommand(finalWords, inner.wrappers, runState, redirects, this.opts.cwd);
     if (u.unanalyzable && name !== null && SHELLS.has(name)) {
       cmd.runsInput = true;
-      cmd.inputFrom = this.commands.slice(ctx.substFrom ?? this.commands.length);
+      const from = ctx.substFrom ?? this.commands.length;
+      cmd.inputFrom = from < this.commands.length ? [[from, this.commands.length]] : [];
+      this.shells.push(this.commands.length);
     }
     this.commands.push(cmd);
     if (name !== null && ctx.forked && ctx.functions.includes(name)) {
@@ -339,7 +344,7 @@ export class Walker {
       this.nested(builtin.trapAction, "trap", inner, { cwd: null });
       state.cwd = null;
     }
-    const isFunction = name !== null && !u.wrappers.includes("builtin") && !u.wrappers.includes("command") && (this.facts.functions.has(name) || this.functions.some((f) => f.name === name));
+    const isFunction = name !== null && !u.wrappers.includes("builtin") && !u.wrappers.includes("command") && this.facts.functions.has(name);
     if (isFunction) {
       // A function runs in this shell: it may have moved the cwd (and may shadow cd itself).
       state.cwd = null;
@@ -349,6 +354,8 @@ export class Walker {
   }
 
   private readonly links = new Map<string, string | null>();
+  /** Indices in `commands` of the shells that run their input (runsInput), in order. */
+  private readonly shells: number[] = [];
 
   /**
    * The word with the path its symbolic links lead to, when that differs:

@@ -69,7 +69,10 @@ function compileEntry(entry: string): CompiledEntry | { message: string } {
   if (commands.length === 0) return { message: "blocklist entry contains no command" };
   if (commands.some((c) => c.dynamic)) return { message: `blocklist entry is not static: ${a.unanalyzable[0]?.why ?? "it contains expansions"}` };
   const shell = commands.find((c) => c.runsInput && (c.inputFrom ?? []).length > 0);
-  if (shell) return { entry, kind: "shell-input", sources: (shell.inputFrom ?? []).map(toPattern), wrappers: shell.wrappers };
+  if (shell) {
+    const sources = (shell.inputFrom ?? []).flatMap(([from, to]) => a.commands.slice(from, to));
+    return { entry, kind: "shell-input", sources: sources.map(toPattern), wrappers: shell.wrappers };
+  }
   return { entry, kind: "commands", commands: commands.map(toPattern) };
 }
 
@@ -93,9 +96,7 @@ export function matchBlocklist(compiled: CompiledBlocklist | readonly CompiledEn
       continue;
     }
     if (e.kind === "shell-input") {
-      const hit = analysis.commands.find(
-        (c) => c.runsInput && e.wrappers.every((w) => c.wrappers.includes(w)) && e.sources.every((sp) => (c.inputFrom ?? []).some((src) => matchesPattern(sp, src))),
-      );
+      const hit = matchShellInput(e.sources, e.wrappers, analysis.commands);
       if (hit) return { entry: e.entry, command: hit };
       continue;
     }
@@ -108,6 +109,23 @@ export function matchBlocklist(compiled: CompiledBlocklist | readonly CompiledEn
     if (all) return { entry: e.entry, command: firstHit };
   }
   return null;
+}
+
+/**
+ * A shell (with at least `wrappers`) whose input comes from commands matching
+ * every source pattern. Each pattern is matched once against all commands
+ * (prefix counts), so the cost stays linear in the number of commands.
+ */
+function matchShellInput(sources: CommandPattern[], wrappers: string[], commands: SimpleCommand[]): SimpleCommand | null {
+  const shells = commands.filter((c) => c.runsInput && (c.inputFrom ?? []).length > 0 && wrappers.every((w) => c.wrappers.includes(w)));
+  if (shells.length === 0) return null;
+  const counts = sources.map((sp) => {
+    const prefix = [0];
+    commands.forEach((c, i) => prefix.push((prefix[i] as number) + (matchesPattern(sp, c) ? 1 : 0)));
+    return prefix;
+  });
+  const within = (prefix: number[], [from, to]: [number, number]) => (prefix[to] as number) - (prefix[from] as number) > 0;
+  return shells.find((c) => counts.every((prefix) => (c.inputFrom ?? []).some((r) => within(prefix, r)))) ?? null;
 }
 
 /**

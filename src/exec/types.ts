@@ -31,8 +31,12 @@ export interface SimpleCommand {
   redirectWords: (ArgWord | null)[];
   /** A shell that runs a script the analyser cannot read: its stdin, a file, or a `-c` string that is not static. */
   runsInput?: boolean;
-  /** For `runsInput`: the commands whose output can be that script (earlier pipeline stages, substitutions in its words and redirects). */
-  inputFrom?: SimpleCommand[];
+  /**
+   * For `runsInput`: where the commands whose output can be that script are
+   * in `CommandAnalysis.commands`, as [from, to) index ranges (earlier
+   * pipeline stages; substitutions in its words and redirects).
+   */
+  inputFrom?: [number, number][];
 }
 
 export interface ClassReason {
