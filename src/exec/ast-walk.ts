@@ -317,6 +317,12 @@ export class Walker {
     }
     const first = u.words[0];
     const name = programName(first);
+    const stdinScript = name !== null && SHELLS.has(name) && u.unanalyzable?.endsWith("reads commands from stdin") ? [...redirects].reverse().find((r) => /^(<|<&|<>|<<|<<-|<<<)$/.test(r.info.op) && (r.info.fd ?? "0") === "0") : undefined;
+    if (stdinScript?.stdinText !== undefined) {
+      // `bash <<'EOF' … EOF`, `sh <<< 'cmd'`: the shell's script is right here; analyse it.
+      this.nested(literalWord(stdinScript.stdinText), name as string, { ...ctx, wrappers: [...ctx.wrappers, ...u.wrappers, name as string] }, copy(runState));
+      return;
+    }
     if (u.unanalyzable) this.flag(u.unanalyzable, name ?? first?.text ?? "?");
     else if (name === null) this.flag(`program name is not a static literal: ${first?.text ?? ""}`, first?.text ?? "?");
     else if (name === "source" || name === ".") this.flag(`${name} runs the commands of a file`, name);

@@ -4,7 +4,7 @@
  * it), its redirects, and the SimpleCommand record the classifier reads.
  */
 import { resolveMagic, resolvePath } from "./paths.js";
-import { RedirOps, sourceText } from "./shell-ast.js";
+import { nodeType, RedirOps, sourceText } from "./shell-ast.js";
 import type { Redirect } from "./shell-ast.js";
 import type { RedirectInfo, SimpleCommand } from "./types.js";
 import { programName } from "./wrappers.js";
@@ -20,6 +20,8 @@ export interface State {
 export interface RedirectEntry {
   info: RedirectInfo;
   word: ArgWord | null;
+  /** What a here-document or here-string feeds to stdin, when it is static text. */
+  stdinText?: string;
 }
 
 /** A copy for a branch, a subshell or a pipeline stage. */
@@ -43,7 +45,15 @@ export function evalRedirect(r: Redirect, src: Buffer): RedirectEntry {
   }
   const info: RedirectInfo = { op, target: word && word.literal && !word.glob ? word.text : null };
   if (fd !== undefined && fd !== "") info.fd = fd;
-  return { info, word };
+  const entry: RedirectEntry = { info, word };
+  if ((fd === undefined || fd === "" || fd === "0") && op === "<<<" && word?.literal) entry.stdinText = `${word.text}\n`;
+  if ((fd === undefined || fd === "" || fd === "0") && (op === "<<" || op === "<<-") && r.Hdoc) {
+    // A quoted delimiter keeps the body as written; an unquoted one only when nothing in it is expanded or escaped.
+    const quoted = r.Word !== null && r.Word.Parts.some((p) => nodeType(p) !== "Lit");
+    const body = sourceText(src, r.Hdoc);
+    if (quoted || (r.Hdoc.Parts.every((p) => nodeType(p) === "Lit") && !/[\\$`]/.test(body))) entry.stdinText = body;
+  }
+  return entry;
 }
 
 /** The directory `dir` names, if static. */

@@ -95,6 +95,8 @@ const UNANALYZABLE: [string, string][] = [
   ["./myrm -rf /tmp/x", "program file by path"],
   ["rm${IFS}-rf${IFS}/tmp/x", "not a static literal"],
   ["$CMD", "not a static literal"],
+  ["bash <<EOF\nrm -rf $X\nEOF", "reads commands from stdin"],
+  ["bash < script.sh", "reads commands from stdin"],
 ];
 
 /** Commands that must stay analysable (no unanalyzable reason). */
@@ -132,6 +134,8 @@ const ANALYSABLE: string[] = [
   "/usr/bin/ls -la",
   "/bin/echo hi",
   "x(){ echo hi; }; x",
+  "bash <<'EOF'\necho hi\nEOF",
+  "sh <<< 'ls -la'",
 ];
 
 describe("hidden commands are unanalyzable (both classes)", () => {
@@ -159,6 +163,10 @@ const BLOCKED: [string, string][] = [
   ["trap 'rm -rf /' EXIT", "rm -rf /"],
   ["trap 'cd /' DEBUG; rm -rf .", "rm -rf /"],
   ["trap -- 'rm -rf /' ERR", "rm -rf /"],
+  // a shell reading a static here-document or here-string: the script is analysed.
+  ["bash <<< 'rm -rf /'", "rm -rf /"],
+  ["sh <<'EOF'\nrm -rf /\nEOF", "rm -rf /"],
+  ["sudo bash -s <<EOF\ncd / && rm -rf .\nEOF", "rm -rf /"],
   // a function runs wherever it is called; calling one makes the cwd unknown.
   ["f(){ cd /; }; f; rm -rf .", "rm -rf /"],
   ["f(){ rm -rf .; }; cd /; f", "rm -rf /"],
