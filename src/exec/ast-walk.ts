@@ -10,7 +10,7 @@ import { inspectBuiltin } from "./builtins.js";
 import { forEachFindExec } from "./find-exec.js";
 import { FactScanner, newFacts, settle } from "./shell-facts.js";
 import type { ShellFacts } from "./shell-facts.js";
-import { physicalPath, resolvePath } from "./paths.js";
+import { LinkResolver, systemProgram } from "./links.js";
 import type { ReadLink } from "./paths.js";
 import { BinOp, nodeKey, nodeType, parseShell, sourceText, walk } from "./shell-ast.js";
 import type {
@@ -48,8 +48,6 @@ export interface WalkerOptions {
   readLink: ReadLink;
 }
 
-/** Directories a program may be run from by path without being a file the analyser cannot read. */
-const SYSTEM_BIN_DIRS = new Set(["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]);
 
 export interface WalkResult {
   commands: SimpleCommand[];
@@ -78,11 +76,13 @@ export class Walker {
   private readonly maxDepth: number;
   /** What the scripts do with variables and functions (shell-facts.ts). */
   readonly facts: ShellFacts = newFacts();
+  private readonly links: LinkResolver;
   private readonly scanner = new FactScanner(this.facts, (why, program) => this.flag(why, program));
   private settled = false;
 
   constructor(private readonly opts: WalkerOptions) {
     this.maxDepth = opts.maxDepth;
+    this.links = new LinkResolver(opts.readLink);
   }
 
   /** Returns the parse error message, or null. */
@@ -281,7 +281,7 @@ export class Walker {
     if (r.Word) this.substs(r.Word, ctx, state);
     if (r.Hdoc) this.substs(r.Hdoc, ctx, state);
     const e = evalRedirect(r, ctx.src);
-    return e.word ? { ...e, word: this.physical(e.word, state.cwd) } : e;
+    return e.word ? { ...e, word: this.links.physical(e.word, state.cwd) } : e;
   }
 
   private call(call: CallExpr, own: RedirectEntry[], ctx: Ctx, state: State): void {
@@ -305,7 +305,7 @@ export class Walker {
 
   /** Analyses one argv: unwrap, recurse into nested scripts and find -exec, emit. */
   private argv(raw: ArgWord[], redirects: RedirectEntry[], ctx: Ctx, state: State): void {
-    const words = raw.map((w, i) => this.physical(resolveMagicWord(w, state.cwd, i === 0), state.cwd, i === 0));
+    const words = raw.map((w, i) => this.links.physical(resolveMagicWord(w, state.cwd, i === 0), state.cwd, i === 0));
     const u = unwrap(words);
     const wrappers = [...ctx.wrappers, ...u.wrappers];
     const inner: Ctx = { ...ctx, wrappers };
@@ -326,7 +326,7 @@ export class Walker {
     if (u.unanalyzable) this.flag(u.unanalyzable, name ?? first?.text ?? "?");
     else if (name === null) this.flag(`program name is not a static literal: ${first?.text ?? ""}`, first?.text ?? "?");
     else if (name === "source" || name === ".") this.flag(`${name} runs the commands of a file`, name);
-    else if (first?.text.includes("/") && !this.systemProgram(first, runState.cwd)) this.flag(`runs a program file by path (${first.text}): it may be a script or a link the analyser does not read`, name);
+    else if (first?.text.includes("/") && !systemProgram(first, runState.cwd)) this.flag(`runs a program file by path (${first.text}): it may be a script or a link the analyser does not read`, name);
     const builtin = name === null || u.unanalyzable ? null : inspectBuiltin(name, u.words.slice(1));
     if (builtin?.unanalyzable) this.flag(builtin.unanalyzable, name ?? "?");
     const finalWords = u.stdinArgs ? [...u.words, dynamicWord("<stdin>", true, "xargs input")] : u.words;
@@ -359,47 +359,8 @@ export class Walker {
     }
   }
 
-  private readonly links = new Map<string, string | null>();
   /** Indices in `commands` of the shells that run their input (runsInput), in order. */
   private readonly shells: number[] = [];
-
-  /**
-   * The word with the path its symbolic links lead to, when that differs:
-   * words that name a path (with `/`, `.`, `..`; for a glob, its literal
-   * directory part), and a bare program name found as a link in a system
-   * binary directory.
-   */
-  private physical(w: ArgWord, cwd: string | null, isProgram = false): ArgWord {
-    if (!w.literal) return w;
-    const readLink = (abs: string): string | null => {
-      if (!this.links.has(abs)) this.links.set(abs, this.opts.readLink(abs));
-      return this.links.get(abs) ?? null;
-    };
-    if (isProgram && !w.glob && !w.text.includes("/")) {
-      for (const dir of SYSTEM_BIN_DIRS) {
-        const p = readLink(`${dir}/${w.text}`) === null ? null : physicalPath(`${dir}/${w.text}`, readLink);
-        if (p !== null) return { ...w, physical: p };
-      }
-      return w;
-    }
-    if (!(w.text.includes("/") || w.text === "." || w.text === "..")) return w;
-    const raw = w.text.startsWith("/") ? w.text : cwd === null ? null : `${cwd}/${w.text}`;
-    if (raw === null) return w;
-    if (w.glob) {
-      const cut = raw.slice(0, raw.search(/[*?[]|@\(/)).lastIndexOf("/");
-      const dir = physicalPath(raw.slice(0, cut + 1), readLink);
-      return dir === null ? w : { ...w, physical: dir.replace(/\/$/, "") + raw.slice(cut) };
-    }
-    const p = physicalPath(raw, readLink);
-    return p === null || p === resolvePath(raw, "/") ? w : { ...w, physical: p };
-  }
-
-  /** A program run by path from a system binary directory (after links). */
-  private systemProgram(w: ArgWord, cwd: string | null): boolean {
-    if (!w.text.startsWith("/") && cwd === null) return false;
-    const abs = resolvePath(w.text, cwd ?? "/");
-    return SYSTEM_BIN_DIRS.has(abs.slice(0, abs.lastIndexOf("/")) || "/");
-  }
 
   /** `env NAME=value` / `sudo NAME=value`: a variable set for the command. */
   private envAssignment(w: ArgWord, via: string): void {
