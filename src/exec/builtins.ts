@@ -68,12 +68,15 @@ export function inspectBuiltin(name: string, args: ArgWord[]): BuiltinVerdict | 
 
 function shopt(args: ArgWord[]): BuiltinVerdict | null {
   let changes = false;
+  let setNames = false;
   for (const w of args) {
     const t = lit(w);
     if (t === null) return { unanalyzable: "shopt with an option that is not static" };
-    if (/^-[su]/.test(t)) changes = true;
+    if (/^-[a-z]*[su]/.test(t)) changes = true;
+    if (/^-[a-z]*o/.test(t)) setNames = true;
     if (t.startsWith("-")) continue;
-    if (changes && !SHOPT_UNDERSTOOD.has(t)) return { unanalyzable: `shopt ${t} changes how later commands run in a way the analyser does not model` };
+    const understood = setNames ? SET_UNDERSTOOD.has(t) : SHOPT_UNDERSTOOD.has(t);
+    if (changes && !understood) return { unanalyzable: `shopt ${t} changes how later commands run in a way the analyser does not model` };
   }
   return null;
 }

@@ -214,9 +214,21 @@ export class FactScanner {
     } else if (name === "shopt" && rest.some((t) => t.text === "cdable_vars") && rest.some((t) => t.text === "-s")) this.facts.cdableVars = true;
     else if (name === "let") for (const t of rest) this.letText(t.w, src);
     else if (["declare", "typeset", "local", "export", "readonly", "unset"].includes(name)) {
+      let flags = "";
       for (const t of rest) {
-        if (t.lit && /^[-+]/.test(t.text)) continue;
+        if (t.lit && /^[-+]/.test(t.text)) {
+          flags += t.text.slice(1);
+          continue;
+        }
         const eq = t.lit ? t.text.indexOf("=") : literalPrefix(t.w, src).indexOf("=");
+        const base = (eq > 0 ? t.text.slice(0, eq) : t.text).replace(/\[.*$/s, "");
+        if (flags.includes("i")) this.facts.integer.add(base);
+        if (flags.includes("A")) this.facts.assoc.add(base);
+        if (flags.includes("n")) {
+          this.facts.tainted.add(base);
+          if (eq > 0 && !IDENT.test(t.text.slice(eq + 1))) this.flag(`${name} -n refers to a name that is not static: ${t.text.slice(eq + 1)}`, name);
+          else if (eq > 0) this.assigned(t.text.slice(eq + 1), false, name);
+        }
         if (eq > 0) this.nameText(t.text.slice(0, eq), name, !t.lit || /[$`]/.test(t.text.slice(eq + 1)) ? "data" : "inert", t.text.slice(eq + 1));
         else this.nameWord(t.w, src, name);
       }

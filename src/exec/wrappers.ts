@@ -30,9 +30,11 @@ export interface Unwrapped {
   assignments: ArgWord[];
 }
 
-/** The program name of a word: basename of a static literal, else null. */
+/** The program name of a word: basename of a static literal (`/proc/self/exe` is the shell), else null. */
 export function programName(word: ArgWord | undefined): string | null {
   if (!word || !word.literal || word.glob || word.text === "") return null;
+  // The running program's own executable: the shell that runs the command line.
+  if (/^\/+proc\/+(self|thread-self)\/+exe$/.test(word.text)) return "bash";
   const i = word.text.lastIndexOf("/");
   return i < 0 ? word.text : word.text.slice(i + 1);
 }
