@@ -4,9 +4,14 @@
  * `eval` scripts, `find -exec`), unwraps wrappers, and records each simple
  * command, each function and each thing it could not analyse.
  */
-import { applyCd, chdirTarget, copy, evalRedirect, merge, simpleCommand } from "./command-eval.js";
+import { applyCd, chdirTarget, copy, evalRedirect, merge, resolveMagicWord, simpleCommand } from "./command-eval.js";
 import type { RedirectEntry, State } from "./command-eval.js";
+import { inspectBuiltin } from "./builtins.js";
 import { forEachFindExec } from "./find-exec.js";
+import { FactScanner, newFacts, settle } from "./shell-facts.js";
+import type { ShellFacts } from "./shell-facts.js";
+import { LinkResolver, systemProgram } from "./links.js";
+import type { ReadLink } from "./paths.js";
 import { BinOp, nodeKey, nodeType, parseShell, sourceText, walk } from "./shell-ast.js";
 import type {
   Assign,
@@ -28,7 +33,7 @@ import type {
   WordIter,
 } from "./shell-ast.js";
 import type { FunctionInfo, SimpleCommand } from "./types.js";
-import { programName, unwrap } from "./wrappers.js";
+import { programName, SHELLS, unwrap } from "./wrappers.js";
 import { dynamicWord, evalWord, literalWord } from "./words.js";
 import type { ArgWord } from "./words.js";
 
@@ -40,7 +45,9 @@ export interface WalkerOptions {
   cwd: string;
   /** Nested `sh -c` / `eval` levels analysed before giving up. */
   maxDepth: number;
+  readLink: ReadLink;
 }
+
 
 export interface WalkResult {
   commands: SimpleCommand[];
@@ -58,6 +65,8 @@ interface Ctx {
   forked: boolean;
   functions: string[];
   redirects: RedirectEntry[];
+  /** Index of the first command emitted by the current statement's substitutions. */
+  substFrom?: number;
 }
 
 export class Walker {
@@ -65,9 +74,15 @@ export class Walker {
   private readonly unanalyzable: { why: string; program: string }[] = [];
   private readonly functions: FunctionInfo[] = [];
   private readonly maxDepth: number;
+  /** What the scripts do with variables and functions (shell-facts.ts). */
+  readonly facts: ShellFacts = newFacts();
+  private readonly links: LinkResolver;
+  private readonly scanner = new FactScanner(this.facts, (why, program) => this.flag(why, program));
+  private settled = false;
 
   constructor(private readonly opts: WalkerOptions) {
     this.maxDepth = opts.maxDepth;
+    this.links = new LinkResolver(opts.readLink);
   }
 
   /** Returns the parse error message, or null. */
@@ -81,6 +96,8 @@ export class Walker {
 
   /** Everything found so far. */
   found(): WalkResult {
+    if (!this.settled) settle(this.facts, (why, program) => this.flag(why, program));
+    this.settled = true;
     return { commands: this.commands, unanalyzable: this.unanalyzable, functions: this.functions };
   }
 
@@ -93,6 +110,7 @@ export class Walker {
     // Collect every CallExpr first: evaluating words rewrites brace
     // expansions in place, after which mvdan's Walk cannot traverse them.
     const all: CallExpr[] = [];
+    this.scanner.scan(file, ctx.src);
     walk(file, (n) => {
       if (nodeType(n) === "CallExpr") all.push(n as CallExpr);
       return true;
@@ -118,7 +136,7 @@ export class Walker {
       this.flag("nested too deeply", "?");
       return;
     }
-    const inner: Ctx = { ...ctx, nesting: ctx.nesting + 1 };
+    const inner: Ctx = { ...ctx, nesting: ctx.nesting + 1, substFrom: this.commands.length };
     const own = stmt.Redirs.map((r) => this.redirect(r, inner, state));
     const forked = stmt.Background || stmt.Coprocess;
     const runCtx: Ctx = forked ? { ...inner, forked: true } : inner;
@@ -173,7 +191,7 @@ export class Walker {
         return merge(state, ...ends);
       }
       case "FuncDecl":
-        return this.funcDecl(cmd as FuncDecl, ctx, state);
+        return this.funcDecl(cmd as FuncDecl, ctx);
       case "DeclClause":
         return this.declClause(cmd as DeclClause, ctx, state);
       case "TimeClause": {
@@ -191,8 +209,15 @@ export class Walker {
 
   private binary(b: BinaryCmd, ctx: Ctx, state: State): void {
     if (b.Op === BinOp.Pipe || b.Op === BinOp.PipeAll) {
+      const from = this.commands.length;
       this.stmt(b.X, { ...ctx, forked: true }, copy(state));
+      const to = this.commands.length;
       this.stmt(b.Y, { ...ctx, forked: true }, copy(state));
+      // A shell in the right-hand side reading its input runs what the left-hand side prints.
+      for (let k = this.shells.length - 1; k >= 0 && (this.shells[k] as number) >= to; k--) {
+        const c = this.commands[this.shells[k] as number] as SimpleCommand;
+        if (from < to) (c.inputFrom ??= []).push([from, to]);
+      }
       return;
     }
     if (b.Op === BinOp.AndStmt) {
@@ -217,10 +242,11 @@ export class Walker {
     merge(state, then, otherwise);
   }
 
-  private funcDecl(f: FuncDecl, ctx: Ctx, state: State): void {
+  private funcDecl(f: FuncDecl, ctx: Ctx): void {
     const name = f.Name?.Value ?? "";
     this.functions.push({ name, forksItself: false });
-    this.stmt(f.Body, { ...ctx, forked: false, functions: [...ctx.functions, name] }, copy(state));
+    // The body runs wherever the function is called: its cwd is not the one at the definition.
+    this.stmt(f.Body, { ...ctx, forked: false, functions: [...ctx.functions, name] }, { cwd: null });
   }
 
   private declClause(d: DeclClause, ctx: Ctx, state: State): void {
@@ -254,7 +280,8 @@ export class Walker {
   private redirect(r: Redirect, ctx: Ctx, state: State): RedirectEntry {
     if (r.Word) this.substs(r.Word, ctx, state);
     if (r.Hdoc) this.substs(r.Hdoc, ctx, state);
-    return evalRedirect(r, ctx.src);
+    const e = evalRedirect(r, ctx.src);
+    return e.word ? { ...e, word: this.links.physical(e.word, state.cwd) } : e;
   }
 
   private call(call: CallExpr, own: RedirectEntry[], ctx: Ctx, state: State): void {
@@ -277,22 +304,39 @@ export class Walker {
   }
 
   /** Analyses one argv: unwrap, recurse into nested scripts and find -exec, emit. */
-  private argv(words: ArgWord[], redirects: RedirectEntry[], ctx: Ctx, state: State): void {
+  private argv(raw: ArgWord[], redirects: RedirectEntry[], ctx: Ctx, state: State): void {
+    const words = raw.map((w, i) => this.links.physical(resolveMagicWord(w, state.cwd, i === 0), state.cwd, i === 0));
     const u = unwrap(words);
     const wrappers = [...ctx.wrappers, ...u.wrappers];
     const inner: Ctx = { ...ctx, wrappers };
     const runState = u.chdir ? { cwd: chdirTarget(u.chdir, state) } : state;
+    for (const a of u.assignments) this.envAssignment(a, u.wrappers[0] ?? "env");
     if (u.nested) {
       this.nested(u.nested.script, u.nested.via, inner, u.nested.sameShell ? state : copy(runState));
       return;
     }
     const first = u.words[0];
     const name = programName(first);
+    const stdinScript = name !== null && SHELLS.has(name) && u.unanalyzable?.endsWith("reads commands from stdin") ? [...redirects].reverse().find((r) => /^(<|<&|<>|<<|<<-|<<<)$/.test(r.info.op) && (r.info.fd ?? "0") === "0") : undefined;
+    if (stdinScript?.stdinText !== undefined) {
+      // `bash <<'EOF' … EOF`, `sh <<< 'cmd'`: the shell's script is right here; analyse it.
+      this.nested(literalWord(stdinScript.stdinText), name as string, { ...ctx, wrappers: [...ctx.wrappers, ...u.wrappers, name as string] }, copy(runState));
+      return;
+    }
     if (u.unanalyzable) this.flag(u.unanalyzable, name ?? first?.text ?? "?");
     else if (name === null) this.flag(`program name is not a static literal: ${first?.text ?? ""}`, first?.text ?? "?");
     else if (name === "source" || name === ".") this.flag(`${name} runs the commands of a file`, name);
+    else if (first?.text.includes("/") && !systemProgram(first, runState.cwd)) this.flag(`runs a program file by path (${first.text}): it may be a script or a link the analyser does not read`, name);
+    const builtin = name === null || u.unanalyzable ? null : inspectBuiltin(name, u.words.slice(1));
+    if (builtin?.unanalyzable) this.flag(builtin.unanalyzable, name ?? "?");
     const finalWords = u.stdinArgs ? [...u.words, dynamicWord("<stdin>", true, "xargs input")] : u.words;
     const cmd = simpleCommand(finalWords, inner.wrappers, runState, redirects, this.opts.cwd);
+    if (u.unanalyzable && name !== null && SHELLS.has(name)) {
+      cmd.runsInput = true;
+      const from = ctx.substFrom ?? this.commands.length;
+      cmd.inputFrom = from < this.commands.length ? [[from, this.commands.length]] : [];
+      this.shells.push(this.commands.length);
+    }
     this.commands.push(cmd);
     if (name !== null && ctx.forked && ctx.functions.includes(name)) {
       const f = [...this.functions].reverse().find((fn) => fn.name === name);
@@ -301,9 +345,32 @@ export class Walker {
     if (name === "find") {
       forEachFindExec(u.words, runState, (cmdWords, dirState) => this.argv(cmdWords, [], { ...inner, wrappers: [...inner.wrappers, "find"] }, dirState));
     }
-    if ((name === "cd" || name === "pushd" || name === "popd") && u.wrappers.every((w) => w === "builtin" || w === "command")) {
-      applyCd(name, u.words.slice(1), state);
+    if (builtin?.trapAction) {
+      // The action may run before any later command (DEBUG, ERR, a signal): analysed with an unknown cwd, and it may move the cwd.
+      this.nested(builtin.trapAction, "trap", inner, { cwd: null });
+      state.cwd = null;
     }
+    const isFunction = name !== null && !u.wrappers.includes("builtin") && !u.wrappers.includes("command") && this.facts.functions.has(name);
+    if (isFunction) {
+      // A function runs in this shell: it may have moved the cwd (and may shadow cd itself).
+      state.cwd = null;
+    } else if ((name === "cd" || name === "pushd" || name === "popd") && u.wrappers.every((w) => w === "builtin" || w === "command")) {
+      applyCd(name, u.words.slice(1), state, this.facts);
+    }
+  }
+
+  /** Indices in `commands` of the shells that run their input (runsInput), in order. */
+  private readonly shells: number[] = [];
+
+  /** `env NAME=value` / `sudo NAME=value`: a variable set for the command. */
+  private envAssignment(w: ArgWord, via: string): void {
+    const first = w.pieces[0];
+    const text = first?.kind === "lit" ? first.text : "";
+    const eq = text.indexOf("=");
+    const name = text.slice(0, eq);
+    const value = w.literal ? w.text.slice(eq + 1) : null;
+    const inert = value !== null && !/[$`]/.test(value);
+    this.scanner.assigned(name, inert, via, value ?? w.text.slice(w.text.indexOf("=") + 1));
   }
 
   private nested(script: ArgWord, via: string, ctx: Ctx, state: State): void {

@@ -6,10 +6,11 @@
 import { analyzeCommand } from "./analyze.js";
 import { flagSpecFor, parseArgs } from "./flags.js";
 import type { ParsedArgs } from "./flags.js";
-import { couldEqualPath, normalizeRelative, operandCouldBePath, resolvePath } from "./paths.js";
+import { compileGlob, couldEqualPath, normalizeRelative, operandCouldBePath, resolvePath } from "./paths.js";
 import type { CommandAnalysis, SimpleCommand } from "./types.js";
 import { makeWord } from "./words.js";
 import type { ArgWord } from "./words.js";
+import { modeCovers } from "./modes.js";
 
 /** One simple command of an entry, in matchable form. */
 export interface CommandPattern {
@@ -25,7 +26,9 @@ export interface CommandPattern {
 export type CompiledEntry =
   | { entry: string; kind: "commands"; commands: CommandPattern[] }
   /** A function whose body runs itself in a pipeline/background: matches any such function. */
-  | { entry: string; kind: "fork-bomb" };
+  | { entry: string; kind: "fork-bomb" }
+  /** `curl | sh`: any shell (with at least these wrappers) running what a command matching every source prints. */
+  | { entry: string; kind: "shell-input"; sources: CommandPattern[]; wrappers: string[] };
 
 export interface BlocklistError {
   index: number;
@@ -64,19 +67,24 @@ function compileEntry(entry: string): CompiledEntry | { message: string } {
   if (a.functions.some((f) => f.forksItself)) return { entry, kind: "fork-bomb" };
   const commands = a.commands.filter((c) => c.program !== "" || c.redirects.length > 0);
   if (commands.length === 0) return { message: "blocklist entry contains no command" };
-  const patterns: CommandPattern[] = [];
-  for (const c of commands) {
-    if (c.dynamic) return { message: `blocklist entry is not static: ${a.unanalyzable[0]?.why ?? "it contains expansions"}` };
-    const parsed = parseArgs(c.program, c.words.slice(1));
-    patterns.push({
-      program: c.program,
-      wrappers: c.wrappers,
-      flags: [...parsed.flags],
-      operands: parsed.operands,
-      redirects: c.redirects.filter((r) => r.target !== null).map((r) => ({ op: r.op, target: r.target as string })),
-    });
+  if (commands.some((c) => c.dynamic)) return { message: `blocklist entry is not static: ${a.unanalyzable[0]?.why ?? "it contains expansions"}` };
+  const shell = commands.find((c) => c.runsInput && (c.inputFrom ?? []).length > 0);
+  if (shell) {
+    const sources = (shell.inputFrom ?? []).flatMap(([from, to]) => a.commands.slice(from, to));
+    return { entry, kind: "shell-input", sources: sources.map(toPattern), wrappers: shell.wrappers };
   }
-  return { entry, kind: "commands", commands: patterns };
+  return { entry, kind: "commands", commands: commands.map(toPattern) };
+}
+
+function toPattern(c: SimpleCommand): CommandPattern {
+  const parsed = parseArgs(c.program, c.words.slice(1));
+  return {
+    program: c.program,
+    wrappers: c.wrappers,
+    flags: [...parsed.flags],
+    operands: parsed.operands,
+    redirects: c.redirects.filter((r) => r.target !== null).map((r) => ({ op: r.op, target: r.target as string })),
+  };
 }
 
 /** The first entry that matches the analysed command line, or null. */
@@ -85,6 +93,11 @@ export function matchBlocklist(compiled: CompiledBlocklist | readonly CompiledEn
   for (const e of entries) {
     if (e.kind === "fork-bomb") {
       if (analysis.functions.some((f) => f.forksItself)) return { entry: e.entry, command: null };
+      continue;
+    }
+    if (e.kind === "shell-input") {
+      const hit = matchShellInput(e.sources, e.wrappers, analysis.commands);
+      if (hit) return { entry: e.entry, command: hit };
       continue;
     }
     let firstHit: SimpleCommand | null = null;
@@ -98,12 +111,51 @@ export function matchBlocklist(compiled: CompiledBlocklist | readonly CompiledEn
   return null;
 }
 
-/** Could the command's program word be `name`? A non-static name matches whatever it could spell. */
+/**
+ * A shell (with at least `wrappers`) whose input comes from commands matching
+ * every source pattern. Each pattern is matched once against all commands
+ * (prefix counts), so the cost stays linear in the number of commands.
+ */
+function matchShellInput(sources: CommandPattern[], wrappers: string[], commands: SimpleCommand[]): SimpleCommand | null {
+  const shells = commands.filter((c) => c.runsInput && (c.inputFrom ?? []).length > 0 && wrappers.every((w) => c.wrappers.includes(w)));
+  if (shells.length === 0) return null;
+  const counts = sources.map((sp) => {
+    const prefix = [0];
+    commands.forEach((c, i) => prefix.push((prefix[i] as number) + (matchesPattern(sp, c) ? 1 : 0)));
+    return prefix;
+  });
+  const within = (prefix: number[], [from, to]: [number, number]) => (prefix[to] as number) - (prefix[from] as number) > 0;
+  return shells.find((c) => counts.every((prefix) => (c.inputFrom ?? []).some((r) => within(prefix, r)))) ?? null;
+}
+
+/**
+ * Could the command's program word be `name`? A program of the same family
+ * (`mkfs` → `mkfs.ext4`) counts. A word that is not static matches whatever
+ * it could spell: a glob matches the names its last segment matches; an
+ * unquoted expansion may split into the whole command (`rm${IFS}-rf${IFS}/`,
+ * `$CMD`), so it could be any program with any arguments.
+ */
 function programCouldBe(cmd: SimpleCommand, name: string): boolean {
-  if (cmd.program === name) return true;
+  if (sameFamily(cmd.program, name)) return true;
   const w = cmd.words[0];
-  if (!w || w.literal) return false;
-  return couldEqualPath(w.pieces, `/${name}`);
+  if (!w) return false;
+  if (w.physical !== undefined && sameFamily(w.physical.slice(w.physical.lastIndexOf("/") + 1), name)) return true;
+  if (w.literal) {
+    if (!w.glob) return false;
+    const base = compileGlob(w, "/").regex.source.replace(/^\^/, "").replace(/\$$/, "").split("\\/").pop() ?? "";
+    return new RegExp(`^${base}$`).test(name) || new RegExp(`^${base}$`).test(`${name}.x`);
+  }
+  return splitsIntoCommand(w) || couldEqualPath(w.pieces, `/${name}`) || couldEqualPath(w.pieces, `/${name}.x`);
+}
+
+/** `mkfs.ext4` is in the `mkfs` family: an entry program also stops its `name.*` variants. */
+function sameFamily(program: string, entryProgram: string): boolean {
+  return program === entryProgram || program.startsWith(`${entryProgram}.`);
+}
+
+/** An unquoted expansion in the program word: the word may be several words, program and arguments. */
+function splitsIntoCommand(w: ArgWord): boolean {
+  return w.pieces.some((p) => p.kind === "dyn" && p.splittable);
 }
 
 export function matchesPattern(p: CommandPattern, cmd: SimpleCommand): boolean {
@@ -112,11 +164,22 @@ export function matchesPattern(p: CommandPattern, cmd: SimpleCommand): boolean {
   if (!p.redirects.every((r) => cmd.redirects.some((cr, i) => sameRedirect(r, cr.op, cmd.redirectWords[i] ?? null, cmd)))) return false;
   if (p.program === "") return true;
   const args = parseArgs(p.program, cmd.words.slice(1));
+  const first = cmd.words[0];
+  if (first && !first.literal && splitsIntoCommand(first)) args.anyWords = true;
   const missingFlags = p.flags.filter((f) => !args.flags.has(f));
-  const known = args.operands.filter((c) => !args.unknown.includes(c));
-  const missingOperands = p.operands.filter((o) => !known.some((c) => operandMatches(p.program, o, c, cmd)));
-  if (missingFlags.length === 0 && missingOperands.length === 0) return true;
-  return unknownWordsCover(args, missingFlags, missingOperands.length, p.program);
+  let known = args.operands.filter((c) => !args.unknown.includes(c));
+  let entryOperands = p.operands;
+  let modeMissing = 0;
+  if (p.program === "chmod" && entryOperands[0] !== undefined) {
+    // The first operand is a mode, compared by the bits it sets (modes.ts); the rest are paths.
+    const cmdMode = args.operands[0];
+    if (!(cmdMode?.literal && modeCovers(cmdMode.text, entryOperands[0].text))) modeMissing = 1;
+    known = known.filter((c) => c !== cmdMode);
+    entryOperands = entryOperands.slice(1);
+  }
+  const missingOperands = entryOperands.filter((o) => !known.some((c) => operandMatches(p.program, o, c, cmd))).length + modeMissing;
+  if (missingFlags.length === 0 && missingOperands === 0) return true;
+  return unknownWordsCover(args, missingFlags, missingOperands, p.program);
 }
 
 /**
@@ -170,6 +233,11 @@ function dropLiteralPrefix(word: ArgWord, prefix: string): ArgWord | null {
 function pathMatches(entryText: string, word: ArgWord, cwd: string | null): boolean {
   if (entryText.startsWith("/") || cwd !== null) {
     const target = resolvePath(entryText, cwd ?? "/");
+    // Through symbolic links the word may reach the entry's path (`/tmp/link/..`, `link/` → `/`).
+    if (word.physical !== undefined) {
+      const through = word.glob ? makeWord([{ kind: "lit", text: word.physical, quoted: false }], word.physical) : { ...word, text: word.physical, physical: undefined };
+      if (pathMatches(entryText, through, cwd)) return true;
+    }
     if (/[*?[]/.test(entryText) && word.literal) return entryText === word.text || globLiteralMatch(entryText, word, cwd);
     return operandCouldBePath(word, target, cwd);
   }

@@ -7,6 +7,7 @@
 import { hasFlag, parseArgs } from "./flags.js";
 import type { ParsedArgs } from "./flags.js";
 import { CODE_RUNNERS, inspectCodeRunner } from "./interpreters.js";
+import { OVERWRITE_RULES, gitDiscards } from "./overwrites.js";
 import { resolvePath } from "./paths.js";
 import type { ClassReason, CommandClass, PathExists, SimpleCommand } from "./types.js";
 import type { ArgWord } from "./words.js";
@@ -58,14 +59,6 @@ function gitRule(test: (sub: string, args: ParsedArgs) => boolean): (c: ClassChe
     const g = gitSub(c);
     return g !== null && test(g.sub, parseArgs("git", g.rest));
   };
-}
-
-/** Destination of cp/mv/ln exists (and no -n): it would be overwritten. */
-function overwritesDestination(c: ClassCheck): boolean {
-  if (hasFlag(c.args, "-n", "-t")) return false;
-  const ops = c.args.operands;
-  const dest = ops[ops.length - 1];
-  return ops.length >= 2 && dest !== undefined && c.exists(dest);
 }
 
 export const COMMAND_CLASS_TABLE: readonly ClassRule[] = [
@@ -137,13 +130,16 @@ export const COMMAND_CLASS_TABLE: readonly ClassRule[] = [
     }),
   },
   {
-    programs: ["mv", "cp"],
+    programs: ["git"],
     class: "destructive",
-    when: "destination exists (and no -n)",
-    why: "overwrites an existing file",
-    test: overwritesDestination,
+    when: "checkout with `--`, `.`, -f or -p; restore (not only --staged); rm (not --cached); switch -f/--discard-changes",
+    why: "discards uncommitted changes in the working tree",
+    test: (c) => {
+      const g = gitSub(c);
+      return g !== null && gitDiscards(g.sub, g.rest);
+    },
   },
-  { programs: ["ln"], class: "destructive", when: "with -f and an existing destination", why: "replaces an existing file", test: (c) => hasFlag(c.args, "-f") && overwritesDestination(c) },
+  ...OVERWRITE_RULES,
   {
     programs: ["tee"],
     class: "destructive",
@@ -174,11 +170,18 @@ export const COMMAND_CLASS_TABLE: readonly ClassRule[] = [
 const FIND_FILE_OUTPUTS = new Set(["-fprint", "-fprint0", "-fprintf", "-fls"]);
 
 /** Device paths that are safe redirect targets. */
-const HARMLESS_DEVICES = /^\/dev\/(null|zero|full|random|urandom|tty|stdin|stdout|stderr|fd\/\d+|pts\/\d+)$/;
+const HARMLESS_DEVICES = /^\/dev\/(null|zero|full|random|urandom|tty|pts\/\d+)$/;
+/**
+ * The standard streams by path. Opening them opens whatever the descriptor
+ * points at (with `>` truncating it): harmless while they are the tool's
+ * pipes, not once the script pointed a descriptor at a file (`exec 1>>f`,
+ * `3>f`); `/dev/fd/N` for N > 2 and `/proc/…/fd/N` are always some file.
+ */
+const STD_STREAMS = /^\/dev\/(stdin|stdout|stderr|fd\/[012])$/;
 /** Block devices and memory: writing there destroys data whatever the operator. */
 const BLOCK_DEVICES = /^\/dev\/(sd|hd|vd|xvd|nvme|mmcblk|loop|md|dm-|sr|mapper\/|disk\/|mem$|kmem$|port$)/;
 /** Operators that truncate their target. */
-const OVERWRITE_OPS = new Set([">", ">|", "&>"]);
+const OVERWRITE_OPS = new Set([">", ">|", "&>", "<>"]);
 const WRITE_OPS = new Set([">", ">|", "&>", ">>", "&>>", "<>"]);
 
 function ruleApplies(rule: ClassRule, program: string): boolean {
@@ -186,7 +189,7 @@ function ruleApplies(rule: ClassRule, program: string): boolean {
 }
 
 /** Classifies one simple command. Unanalyzable commands are handled by the analyser (both classes). */
-export function classifyCommand(cmd: SimpleCommand, pathExists: PathExists): { classes: CommandClass[]; reasons: ClassReason[] } {
+export function classifyCommand(cmd: SimpleCommand, pathExists: PathExists, opts: { fdsToFiles?: boolean } = {}): { classes: CommandClass[]; reasons: ClassReason[] } {
   const reasons: ClassReason[] = [];
   const resolve = (word: ArgWord): string | null => {
     if (!word.literal || word.glob) return null;
@@ -195,7 +198,9 @@ export function classifyCommand(cmd: SimpleCommand, pathExists: PathExists): { c
   };
   const exists = (word: ArgWord): boolean => {
     const p = resolve(word);
-    return p === null || pathExists(p);
+    if (p !== null && HARMLESS_DEVICES.test(p)) return false;
+    if (p !== null && STD_STREAMS.test(p)) return opts.fdsToFiles === true;
+    return p === null || pathExists(p) || (word.physical !== undefined && pathExists(word.physical));
   };
   const check: ClassCheck = { cmd, args: parseArgs(cmd.program, cmd.words.slice(1)), exists };
   for (const w of cmd.wrappers) {
@@ -204,24 +209,33 @@ export function classifyCommand(cmd: SimpleCommand, pathExists: PathExists): { c
       if (rule.class === "elevated" && ruleApplies(rule, w)) reasons.push({ class: "elevated", program: w, why: rule.why });
     }
   }
+  // A program reached through a symbolic link is also classified as what the link leads to (`./x` → /bin/rm).
+  const viaLink = cmd.words[0]?.physical?.split("/").pop();
   for (const rule of COMMAND_CLASS_TABLE) {
-    if (!ruleApplies(rule, cmd.program)) continue;
+    if (!ruleApplies(rule, cmd.program) && !(viaLink !== undefined && ruleApplies(rule, viaLink))) continue;
     if (rule.test === undefined || rule.test(check)) reasons.push({ class: rule.class, program: cmd.program, why: rule.explain?.(check) ?? rule.why });
   }
   cmd.redirects.forEach((r, i) => {
     const word = cmd.redirectWords[i] ?? null;
     const isFileDup = r.op === ">&" && word !== null && !(word.literal && /^(\d+|-)$/.test(word.text));
     if (!WRITE_OPS.has(r.op) && !isFileDup) return;
-    const target = word === null ? null : resolve(word);
+    const lexical = word === null ? null : resolve(word);
+    const target = word?.physical !== undefined && lexical !== null && BLOCK_DEVICES.test(word.physical) ? word.physical : lexical;
     const label = cmd.program || "(redirect)";
     if (target !== null && HARMLESS_DEVICES.test(target)) return;
+    const fileOnStream = opts.fdsToFiles === true || cmd.redirects.some((o) => o !== r && o.op !== ">&" && o.op !== "<&" && !(o.target !== null && /^\/dev\//.test(o.target)));
+    if (target !== null && STD_STREAMS.test(target) && !fileOnStream) return;
+    if (target !== null && (STD_STREAMS.test(target) || /^\/(dev\/fd|proc\/[^/]+\/fd)\//.test(target)) && OVERWRITE_OPS.has(r.op)) {
+      reasons.push({ class: "destructive", program: label, why: `overwriting redirect to ${target}, which may be a file the script opened` });
+      return;
+    }
     if (target !== null && BLOCK_DEVICES.test(target)) {
       reasons.push({ class: "destructive", program: label, why: `writes to a block device (${target})` });
       return;
     }
     if (!OVERWRITE_OPS.has(r.op) && !isFileDup) return;
     if (target === null) reasons.push({ class: "destructive", program: label, why: `overwriting redirect to a target that is not static (${r.op})` });
-    else if (pathExists(target)) reasons.push({ class: "destructive", program: label, why: `overwriting redirect onto an existing file (${target})` });
+    else if (pathExists(target) || (word?.physical !== undefined && pathExists(word.physical))) reasons.push({ class: "destructive", program: label, why: r.op === "<>" ? `read-write redirect writes over an existing file in place (${target})` : `overwriting redirect onto an existing file (${target})` });
   });
   const classes = (["elevated", "destructive"] as CommandClass[]).filter((c) => reasons.some((r) => r.class === c));
   return { classes, reasons };

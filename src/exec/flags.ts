@@ -58,6 +58,13 @@ export const FLAG_SPECS: Readonly<Record<string, FlagSpec>> = {
   rsync: { split: true, synonyms: { "--recursive": "-r", "--archive": "-a" }, valueFlags: ["-e", "--rsh"] },
   crontab: { split: true, synonyms: { "--remove": "-r" }, valueFlags: ["-u"] },
   mkfs: { split: true, synonyms: { "--type": "-t" }, valueFlags: ["-t"] },
+  wget: { split: true, synonyms: { "--output-document": "-O", "--quiet": "-q" }, valueFlags: ["-O", "-o", "-P", "-e"] },
+  curl: { split: true, synonyms: { "--output": "-o", "--silent": "-s", "--location": "-L", "--fail": "-f", "--show-error": "-S" }, valueFlags: ["-o", "-H", "-d", "-X", "-u", "-A", "-e", "-x", "-T", "-F"] },
+  sort: { split: true, synonyms: { "--output": "-o" }, valueFlags: ["-o", "-k", "-t", "-S", "-T"] },
+  install: { split: true, synonyms: { "--target-directory": "-t", "--mode": "-m", "--owner": "-o", "--group": "-g" }, valueFlags: ["-t", "-m", "-o", "-g", "-S"] },
+  touch: { split: true, synonyms: { "--date": "-d", "--reference": "-r" }, valueFlags: ["-d", "-t", "-r"] },
+  uniq: { split: true, synonyms: {}, valueFlags: ["-f", "-s", "-w"] },
+  split: { split: true, synonyms: { "--lines": "-l", "--bytes": "-b", "--number": "-n", "--suffix-length": "-a" }, valueFlags: ["-l", "-b", "-C", "-n", "-a", "-t"] },
   sed: { split: true, synonyms: { "--in-place": "-i", "--expression": "-e", "--file": "-f" }, valueFlags: ["-e", "-f"] },
 };
 

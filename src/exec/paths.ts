@@ -188,3 +188,83 @@ function asTail(word: ArgWord): Piece[] {
   const slashFirst: Piece = { kind: "lit", text: "/", quoted: true };
   return first ? [slashFirst, ...word.pieces] : [slashFirst];
 }
+
+/** What a path through a kernel "magic" link stands for. */
+export type MagicPath = { kind: "path"; path: string } | { kind: "cwd"; rest: string } | { kind: "unknown"; rest: string } | { kind: "shell" };
+
+/**
+ * Resolves the /proc and /dev links that name another path: `/proc/self/root`
+ * (also `thread-self`, `<pid>`, `…/task/<tid>/root`) is `/`;
+ * `/proc/self/cwd` is the command's working directory; `/proc/<pid>/cwd`,
+ * `/proc/*\/fd/N`, `/dev/fd/N`, `/dev/stdin|stdout|stderr` and
+ * `/proc/*\/map_files` are some unknown file; `/proc/self/exe` run as a
+ * program is the shell. Null when the path has none of these.
+ */
+export function resolveMagic(path: string): MagicPath | null {
+  if (!path.startsWith("/") || !/^\/+(proc|dev)\b/.test(path)) return null;
+  const out: string[] = [];
+  const segs = path.split("/");
+  for (let i = 0; i < segs.length; i++) {
+    const seg = segs[i] as string;
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") {
+      out.pop();
+      continue;
+    }
+    out.push(seg);
+    const rest = () => "/" + segs.slice(i + 1).join("/");
+    const joined = out.join("/");
+    const proc = /^proc\/(self|thread-self|\d+)(\/task\/\d+)?\/(root|cwd|fd\/\d+|fd|map_files\/[^/]+|exe)$/.exec(joined);
+    if (proc) {
+      const own = proc[1] === "self" || proc[1] === "thread-self";
+      if (proc[3] === "root") {
+        out.length = 0;
+        continue;
+      }
+      if (proc[3] === "fd") continue;
+      if (proc[3] === "exe") return own && i === segs.length - 1 ? { kind: "shell" } : { kind: "unknown", rest: rest() };
+      if (proc[3] === "cwd" && own) return { kind: "cwd", rest: rest() };
+      return { kind: "unknown", rest: rest() };
+    }
+    if (/^dev\/(fd\/\d+|stdin|stdout|stderr)$/.test(joined)) {
+      // The standard streams themselves stay as written (a write to them is not a file overwrite unless the script pointed them at one).
+      if (i === segs.length - 1 && /^dev\/(fd\/[012]|stdin|stdout|stderr)$/.test(joined)) return null;
+      return { kind: "unknown", rest: rest() };
+    }
+  }
+  const resolved = "/" + out.join("/");
+  return resolved === normalizeAbsolute(path) ? null : { kind: "path", path: resolved };
+}
+
+/** Reads a symbolic link: its target if `abs` is one, else null. */
+export type ReadLink = (abs: string) => string | null;
+
+/** Bound on symbolic links followed in one path (the kernel's is 40). */
+const MAX_LINKS = 40;
+
+/**
+ * The path the kernel reaches for `raw` (absolute, not normalised): symbolic
+ * links are followed where they stand, so `..` after a link climbs from its
+ * target (`/tmp/link/..` with `link → /usr/lib` is `/usr`). Null when no link
+ * is involved (the lexical path is the answer) or there are too many links.
+ */
+export function physicalPath(raw: string, readLink: ReadLink): string | null {
+  const stack = raw.split("/").filter((s) => s !== "" && s !== ".").reverse();
+  let out: string[] = [];
+  let hops = 0;
+  while (stack.length > 0) {
+    const seg = stack.pop() as string;
+    if (seg === "..") {
+      out.pop();
+      continue;
+    }
+    out.push(seg);
+    const target = readLink("/" + out.join("/"));
+    if (target === null) continue;
+    if (++hops > MAX_LINKS) return null;
+    out.pop();
+    if (target.startsWith("/")) out = [];
+    stack.push(...target.split("/").filter((s) => s !== "" && s !== ".").reverse());
+  }
+  return hops === 0 ? null : "/" + out.join("/");
+}

@@ -19,6 +19,8 @@ export interface Step {
   rest: ArgWord[];
   chdir?: ArgWord | null;
   stdinArgs?: boolean;
+  /** `NAME=value` words the wrapper puts in the command's environment. */
+  assignments?: ArgWord[];
   nested?: Nested;
   unanalyzable?: string;
 }

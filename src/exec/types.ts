@@ -29,6 +29,14 @@ export interface SimpleCommand {
   words: ArgWord[];
   /** Redirection targets as analysed words, parallel to `redirects`. */
   redirectWords: (ArgWord | null)[];
+  /** A shell that runs a script the analyser cannot read: its stdin, a file, or a `-c` string that is not static. */
+  runsInput?: boolean;
+  /**
+   * For `runsInput`: where the commands whose output can be that script are
+   * in `CommandAnalysis.commands`, as [from, to) index ranges (earlier
+   * pipeline stages; substitutions in its words and redirects).
+   */
+  inputFrom?: [number, number][];
 }
 
 export interface ClassReason {

@@ -33,6 +33,8 @@ export interface ArgWord {
   literal: boolean;
   /** Contains an unquoted glob character (`*`, `?`, `[`) or an extglob. */
   glob: boolean;
+  /** The absolute path the kernel reaches through symbolic links, when it differs from the lexical one (paths.ts physicalPath). */
+  physical?: string;
 }
 
 /** Upper bound on the words one brace expansion may produce before it is treated as dynamic. */

@@ -6,15 +6,18 @@ import { literalWord } from "./words.js";
 import type { ArgWord } from "./words.js";
 import type { WrapperSpec } from "./wrapper-table.js";
 
+/** `NAME=value` as env and sudo read it: any word whose literal start contains `=` (GNU env takes `BASH_FUNC_f%%=…` too). */
 function isAssignment(w: ArgWord): boolean {
   const first = w.pieces[0];
-  return first?.kind === "lit" && !first.quoted && /^[A-Za-z_][A-Za-z0-9_]*=/.test(first.text);
+  return first?.kind === "lit" && first.text.indexOf("=") > 0 && !first.text.startsWith("-");
 }
 
 export interface SkipResult {
   rest: ArgWord[];
   chdir: ArgWord | null;
   split: ArgWord | null;
+  /** `NAME=value` words skipped (env, sudo). */
+  assignments: ArgWord[];
 }
 
 /** Skips a generic wrapper's options and fixed operands; returns what follows. */
@@ -24,6 +27,7 @@ export function skipOptions(spec: WrapperSpec, args: ArgWord[]): SkipResult {
   let skip = spec.skipOperands ?? 0;
   let chdir: ArgWord | null = null;
   let split: ArgWord | null = null;
+  const assignments: ArgWord[] = [];
   const note = (flag: string, value: ArgWord | undefined) => {
     if (!value) return;
     if (spec.chdir?.includes(flag)) chdir = value;
@@ -33,7 +37,10 @@ export function skipOptions(spec: WrapperSpec, args: ArgWord[]): SkipResult {
   for (; i < args.length; i++) {
     const w = args[i] as ArgWord;
     if (!w.literal) {
-      if (spec.assignments && isAssignment(w)) continue;
+      if (spec.assignments && isAssignment(w)) {
+        assignments.push(w);
+        continue;
+      }
       break;
     }
     const t = w.text;
@@ -59,14 +66,17 @@ export function skipOptions(spec: WrapperSpec, args: ArgWord[]): SkipResult {
       }
       continue;
     }
-    if (spec.assignments && isAssignment(w)) continue;
+    if (spec.assignments && isAssignment(w)) {
+      assignments.push(w);
+      continue;
+    }
     if (skip > 0) {
       skip--;
       continue;
     }
     break;
   }
-  return { rest: args.slice(i), chdir, split };
+  return { rest: args.slice(i), chdir, split, assignments };
 }
 
 function shellQuote(s: string): string {

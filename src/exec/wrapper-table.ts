@@ -37,6 +37,7 @@ export const WRAPPERS: Readonly<Record<string, WrapperSpec>> = {
     valueShort: "ugCDprtTUR",
     valueLong: ["--user", "--group", "--close-from", "--chdir", "--prompt", "--role", "--type", "--command-timeout", "--other-user", "--chroot", "--host"],
     chdir: ["-D", "--chdir"],
+    assignments: true,
   },
   doas: { valueShort: "uC" },
   pkexec: { valueLong: ["--user"] },

@@ -26,18 +26,22 @@ export interface Unwrapped {
   stdinArgs: boolean;
   nested: Nested | null;
   unanalyzable: string | null;
+  /** `NAME=value` words given to env/sudo: variables set for the command. */
+  assignments: ArgWord[];
 }
 
-/** The program name of a word: basename of a static literal, else null. */
+/** The program name of a word: basename of a static literal (`/proc/self/exe` is the shell), else null. */
 export function programName(word: ArgWord | undefined): string | null {
   if (!word || !word.literal || word.glob || word.text === "") return null;
+  // The running program's own executable: the shell that runs the command line.
+  if (/^\/+proc\/+(self|thread-self)\/+exe$/.test(word.text)) return "bash";
   const i = word.text.lastIndexOf("/");
   return i < 0 ? word.text : word.text.slice(i + 1);
 }
 
 /** Peels wrappers off `words` (a full argv). */
 export function unwrap(words: ArgWord[]): Unwrapped {
-  const out: Unwrapped = { words, wrappers: [], chdir: null, stdinArgs: false, nested: null, unanalyzable: null };
+  const out: Unwrapped = { words, wrappers: [], chdir: null, stdinArgs: false, nested: null, unanalyzable: null, assignments: [] };
   for (let guard = 0; guard < 64; guard++) {
     const name = programName(out.words[0]);
     if (name === null) return out;
@@ -46,6 +50,7 @@ export function unwrap(words: ArgWord[]): Unwrapped {
     if (step === null) return out;
     if (step.chdir) out.chdir = step.chdir;
     if (step.stdinArgs) out.stdinArgs = true;
+    if (step.assignments) out.assignments.push(...step.assignments);
     if (step.nested || step.unanalyzable) {
       out.wrappers.push(name);
       out.nested = step.nested ?? null;
@@ -102,7 +107,7 @@ function unwrapOne(name: string, args: ArgWord[]): Step | null {
     const first = joinLiteral([skipped.split], false);
     const rest = joinLiteral(skipped.rest, true);
     if (!first || !rest) return { rest: parts, unanalyzable: "env -S of a non-literal string" };
-    return { rest: [], chdir: skipped.chdir, nested: { script: literalWord(`${first.text} ${rest.text}`), via: name, sameShell: false } };
+    return { rest: [], chdir: skipped.chdir, assignments: skipped.assignments, nested: { script: literalWord(`${first.text} ${rest.text}`), via: name, sameShell: false } };
   }
-  return { rest: skipped.rest, chdir: skipped.chdir };
+  return { rest: skipped.rest, chdir: skipped.chdir, assignments: skipped.assignments };
 }

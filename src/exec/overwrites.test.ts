@@ -1,0 +1,120 @@
+/** Issue 9 item 6: commands that write over files they are given are destructive when the file exists (or may). */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { analyzeCommand } from "./analyze.js";
+import type { CommandClass } from "./types.js";
+
+const CWD = "/w";
+const EXISTING = new Set(["/w/old.txt", "/w/dir", "/w/dir/old.txt", "/w/partaa", "/w/xaa", "/etc/passwd", "/w/a.txt.gz"]);
+const opts = { cwd: CWD, pathExists: (p: string) => EXISTING.has(p), readLink: () => null };
+
+/** [command, classes] */
+const CASES: [string, CommandClass[]][] = [
+  ["cp -t dir old.txt", ["destructive"]],
+  ["cp -t dir new.txt", []],
+  ["cp --target-directory=dir old.txt", ["destructive"]],
+  ["cp -t \"$D\" new.txt", ["destructive"]],
+  ["mv -t dir old.txt", ["destructive"]],
+  ["mv -t /w/dir ./old.txt", ["destructive"]],
+  ["mv -t newdir old.txt", []],
+  ["mv -n new.txt old.txt", []],
+  ["mv a.txt old.txt", ["destructive"]],
+  ["cp a.txt fresh.txt", []],
+  ["install a.txt old.txt", ["destructive"]],
+  ["install -m 755 -t dir old.txt", ["destructive"]],
+  ["install a.txt new.txt", []],
+  ["install -d dir", []],
+  ["ln -sf /etc/hosts old.txt", ["destructive"]],
+  ["ln -s --force x old.txt", ["destructive"]],
+  ["ln -sf /x/old.txt", ["destructive"]],
+  ["ln -sf -t dir /x/old.txt", ["destructive"]],
+  ["ln -s /etc/hosts new", []],
+  ["sort -o old.txt in", ["destructive"]],
+  ["sort -o old.txt old.txt", ["destructive"]],
+  ["sort --output=old.txt in", ["destructive"]],
+  ["sort -oold.txt in", ["destructive"]],
+  ["sort -o new.txt in", []],
+  ["sort in", []],
+  ["echo x 1<>old.txt", ["destructive"]],
+  ["cat <>old.txt", ["destructive"]],
+  ["exec 3<>old.txt", ["destructive"]],
+  ["echo x 1<>new.txt", []],
+  ["echo x >> old.txt", []],
+  ["truncate -s 0 new.txt", ["destructive"]],
+  ["truncate -s +1M old.txt", ["destructive"]],
+  ["tee old.txt", ["destructive"]],
+  ["tee --append old.txt", []],
+  ["tee -ai old.txt", []],
+  ["tee new.txt /dev/stderr", []],
+  ["tee -- -a old.txt", ["destructive"]],
+  ["dd if=in of=new.img", ["destructive"]],
+  ["rsync -a src/ dir/", ["destructive"]],
+  ["rsync -a src/ host:/srv/", ["destructive"]],
+  ["rsync -a src/ fresh/", []],
+  ["rsync -an src/ dir/", []],
+  ["rsync -a --ignore-existing src/ dir/", []],
+  ["patch -p1 < fix.diff", ["destructive"]],
+  ["patch --dry-run -p1 < fix.diff", []],
+  ["split -l 10 in part", ["destructive"]],
+  ["split in", ["destructive"]],
+  ["split -l 10 in fresh_", []],
+  ["split in \"$P\"", ["destructive"]],
+  ["shred new.txt", ["destructive"]],
+  ["touch -d yesterday old.txt", ["destructive"]],
+  ["touch -r /etc/passwd old.txt", ["destructive"]],
+  ["touch --date=2020-01-01 old.txt", ["destructive"]],
+  ["touch -d yesterday new.txt", []],
+  ["touch old.txt", []],
+  ["tar xzf a.tgz", ["destructive"]],
+  ["tar -xf a.tar -C dir", ["destructive"]],
+  ["tar --extract -f a.tar", ["destructive"]],
+  ["tar -tf a.tar", []],
+  ["tar -czf out.tgz dir", []],
+  ["tar -xkf a.tar", []],
+  ["tar -xOf a.tar", []],
+  ["unzip -o a.zip", ["destructive"]],
+  ["unzip -l a.zip", []],
+  ["gzip old.txt", ["destructive"]],
+  ["gunzip a.txt.gz", ["destructive"]],
+  ["gzip -k old.txt", []],
+  ["gzip -c old.txt", []],
+  ["gzip -dc a.txt.gz", []],
+  ["xz -t a.xz", []],
+  ["zstd old.txt", []],
+  ["zstd --rm old.txt", ["destructive"]],
+  ["curl -o old.txt https://example.org/", ["destructive"]],
+  ["curl --output new.txt https://example.org/", []],
+  ["curl -fsSL https://example.org/", []],
+  ["wget -O old.txt https://example.org/", ["destructive"]],
+  ["wget -O- https://example.org/", []],
+  ["git checkout -- old.txt", ["destructive"]],
+  ["git checkout .", ["destructive"]],
+  ["git checkout -f main", ["destructive"]],
+  ["git checkout main", []],
+  ["git checkout -b topic", []],
+  ["git restore old.txt", ["destructive"]],
+  ["git restore --staged old.txt", []],
+  ["git restore --staged --worktree old.txt", ["destructive"]],
+  ["git rm old.txt", ["destructive"]],
+  ["git rm --cached old.txt", []],
+  ["git switch --discard-changes main", ["destructive"]],
+  ["sponge old.txt", ["destructive"]],
+  ["uniq in old.txt", ["destructive"]],
+  ["uniq -c in", []],
+  ["exec 3>>/etc/passwd; echo x > /dev/fd/3", ["destructive"]],
+  ["exec >>/etc/passwd; echo x > /dev/stdout", ["destructive"]],
+  ["echo x > /dev/stdout", []],
+  ["echo x > /dev/fd/2", []],
+  ["echo x > /dev/fd/5", ["destructive"]],
+  ["echo x > /proc/self/fd/1", ["destructive"]],
+];
+
+describe("overwrites", () => {
+  for (const [command, expected] of CASES) {
+    it(JSON.stringify(command), () => {
+      const a = analyzeCommand(command, opts);
+      assert.equal(a.ok, true, a.parseError);
+      assert.deepEqual(a.classes, expected, JSON.stringify(a.reasons));
+    });
+  }
+});
