@@ -22,7 +22,7 @@ export async function runGlob(args: GlobArgs, ctx: ToolContext): Promise<GlobRes
       maxResults: ctx.limits.maxResults,
       softDeadline: Date.now() + budget * SOFT_SHARE,
     },
-    { timeoutMs: budget, timeoutMessage: "glob timed out", signal: ctx.signal },
+    { timeoutMs: budget, timeoutMessage: "glob timed out", signal: ctx.signal, limits: ctx.limits },
   );
 }
 

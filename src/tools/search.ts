@@ -30,7 +30,7 @@ export async function runSearch(args: SearchArgs, ctx: ToolContext): Promise<Sea
       maxFileBytes: ctx.limits.maxSearchFileBytes,
       softDeadline: Date.now() + budget * SOFT_SHARE,
     },
-    { timeoutMs: budget, timeoutMessage: "search timed out", signal: ctx.signal },
+    { timeoutMs: budget, timeoutMessage: "search timed out", signal: ctx.signal, limits: ctx.limits },
   );
 }
 
