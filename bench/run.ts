@@ -96,6 +96,7 @@ async function main(): Promise<void> {
         limits: { maxHttpConnections: 10_000, maxHttpConnectionsPerIp: 10_000, maxUnauthenticatedHttpConnections: 10_000 },
       },
       rbac: { enabled: true, defaultRole: "viewer" },
+      ...(process.env.BENCH_SEARCH_WORKERS ? { tools: { limits: { searchWorkers: Number(process.env.BENCH_SEARCH_WORKERS) } } } : {}),
     }),
     { mode: 0o600 },
   );
