@@ -20,6 +20,7 @@ import { benchPageRendering, bundleSizes, pageLoadLoop } from "./control-ui-benc
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BIN = path.resolve(here, "../src/cli/main.js");
 const BARE = path.resolve(here, "bare-servers.js");
+const CLIENT = path.resolve(here, "independent-client.js");
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const MS = SECONDS * 1000;
 
@@ -68,6 +69,17 @@ async function rssMb(pid: number): Promise<{ rss: number; peak: number }> {
   return { rss: Math.round(kb("VmRSS") / 1024), peak: Math.round(kb("VmHWM") / 1024) };
 }
 
+/** The independent load client (bench/independent-client.ts) in its own process. */
+async function independentHttp(base: string, token: string | undefined, body: unknown, clients: number, ms: number, status: number): Promise<Rate> {
+  const args = [CLIENT, base, token ?? "-", JSON.stringify(body), String(clients), String(ms), String(status)];
+  const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((r) => child.once("exit", r));
+  if (code !== 0) throw new Error(`independent client exited ${code}`);
+  return JSON.parse(out) as Rate;
+}
+
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 async function main(): Promise<void> {
@@ -86,6 +98,7 @@ async function main(): Promise<void> {
         limits: { maxHttpConnections: 10_000, maxHttpConnectionsPerIp: 10_000, maxUnauthenticatedHttpConnections: 10_000 },
       },
       rbac: { enabled: true, defaultRole: "viewer" },
+      ...(process.env.BENCH_SEARCH_WORKERS ? { tools: { limits: { searchWorkers: Number(process.env.BENCH_SEARCH_WORKERS) } } } : {}),
     }),
     { mode: 0o600 },
   );
@@ -132,15 +145,26 @@ async function main(): Promise<void> {
     r.httpGatewayNotFoundWithPageLoad = await httpInvokes(httpUrl(gw.port), token, { tool: "teleport", args: {} }, 16, MS, 404);
     r.pageGetsDuringApi = await pages.stop();
     const mem = await rssMb(gw.child.pid as number);
+    // Issue 9 item 25: the independent client shape (own process, one keep-alive agent per client).
+    r.indepHttpBare = await independentHttp(httpUrl(bareHttp.port), undefined, { tool: "read", args: { path: "README.txt" } }, 16, MS, 200);
+    r.indepHttpGatewayRead = await independentHttp(httpUrl(gw.port), token, { tool: "read", args: { path: "README.txt" } }, 16, MS, 200);
+    // glob and search on the one-file workspace, same client as `read` above (warm walk-worker pool).
+    r.httpGatewayGlob = await httpInvokes(httpUrl(gw.port), token, { tool: "glob", args: { pattern: "**/*.txt" } }, 16, MS, 200);
+    r.httpGatewaySearch = await httpInvokes(httpUrl(gw.port), token, { tool: "search", args: { pattern: "hello" } }, 16, MS, 200);
+    const memWalk = await rssMb(gw.child.pid as number);
     results.rates = r;
     results.rssMb = mem.rss;
     results.peakRssMb = mem.peak;
+    results.rssAfterGlobSearchMb = memWalk.rss;
     results.ratios = {
       wsRequests: +(r.wsGateway.perSec / r.wsBare.perSec).toFixed(2),
       handshakes: +(r.handshakeGateway.perSec / r.handshakeBare.perSec).toFixed(2),
       httpInvokeNotFound: +(r.httpGatewayNotFound.perSec / r.httpBare.perSec).toFixed(2),
       httpInvokeRead: +(r.httpGatewayRead.perSec / r.httpBare.perSec).toFixed(2),
       httpInvokeWithPageLoad: +(r.httpGatewayNotFoundWithPageLoad.perSec / r.httpGatewayNotFound.perSec).toFixed(2),
+      independentHttpRead: +(r.indepHttpGatewayRead.perSec / r.indepHttpBare.perSec).toFixed(2),
+      globVsRead: +(r.httpGatewayGlob.perSec / r.httpGatewayRead.perSec).toFixed(2),
+      searchVsRead: +(r.httpGatewaySearch.perSec / r.httpGatewayRead.perSec).toFixed(2),
     };
   } finally {
     await stop(gw.child);
@@ -163,6 +187,10 @@ async function main(): Promise<void> {
     ["handshakes/s", `${rates.handshakeGateway?.perSec} (bare ws ${rates.handshakeBare?.perSec})`, "≥ 2000/s", (rates.handshakeGateway?.perSec ?? 0) >= 2000],
     ["HTTP /tools/invoke (unknown tool) /s", `${rates.httpGatewayNotFound?.perSec} (bare http ${rates.httpBare?.perSec})`, "reported", true],
     ["HTTP /tools/invoke read, audit on /s", `${rates.httpGatewayRead?.perSec} (ratio ${ratios.httpInvokeRead})`, "≥ 0.3 × bare http", (ratios.httpInvokeRead ?? 0) >= 0.3],
+    ["HTTP read, independent client /s", `${rates.indepHttpGatewayRead?.perSec} (bare http ${rates.indepHttpBare?.perSec})`, "≥ 0.3 × bare http", (ratios.independentHttpRead ?? 0) >= 0.3],
+    ["HTTP glob /s (one-file workspace)", `${rates.httpGatewayGlob?.perSec} (ratio to read ${ratios.globVsRead})`, "≥ 0.5 × read", (ratios.globVsRead ?? 0) >= 0.5],
+    ["HTTP search /s (one-file workspace)", `${rates.httpGatewaySearch?.perSec} (ratio to read ${ratios.searchVsRead})`, "≥ 0.5 × read", (ratios.searchVsRead ?? 0) >= 0.5],
+    ["RSS after glob+search load", `${results.rssAfterGlobSearchMb} MB (after read ${results.rssMb} MB)`, "≤ read + 2 workers (40 MB)", (results.rssAfterGlobSearchMb as number) - (results.rssMb as number) <= 40],
     ["start-up", `${results.startupMs} ms`, "≤ 1500 ms", (results.startupMs as number) <= 1500],
     ["RSS after load", `${results.rssMb} MB (peak ${results.peakRssMb} MB)`, "≤ 150 MB", (results.peakRssMb as number) <= 150],
     ["durable audit events/s", `${audit.eventsPerSec}`, "≥ 20000/s", audit.eventsPerSec >= 20_000],

@@ -197,6 +197,7 @@ describe("config issues name the exact key path", () => {
     { name: "short password", yaml: "gateway:\n  auth:\n    mode: password\n    password: abc\n", path: "gateway.auth.password", message: /at least 8/ },
     { name: "password mode without password", yaml: "gateway:\n  auth:\n    mode: password\n", path: "gateway.auth.password", message: /required/ },
     { name: "tailscale without allowTailscale", yaml: "gateway:\n  auth:\n    mode: tailscale\n", path: "gateway.auth.allowTailscale", message: /must be true/ },
+    { name: "no walk workers", yaml: "tools:\n  limits:\n    searchWorkers: 0\n", path: "tools.limits.searchWorkers", message: /.+/ },
     { name: "default timeout above max", yaml: "tools:\n  limits:\n    defaultTimeoutMs: 700000\n", path: "tools.limits.defaultTimeoutMs", message: /maxTimeoutMs/ },
     { name: "duplicate user ids", yaml: `gateway:\n  auth:\n    users:\n      - id: a@b\n        password: pw-123456\n      - id: a@b\n        password: pw-123456\n`, path: "gateway.auth.users[1].id", message: /duplicate of gateway\.auth\.users\[0\]\.id/ },
     { name: "root not a mapping", yaml: "- a\n- b\n", path: "(root)", message: /mapping/ },

@@ -180,6 +180,10 @@ const toolLimitsSchema = z
     maxResults: z.number().int().positive().default(1_000),
     maxSearchFileBytes: z.number().int().positive().default(2_097_152),
     searchTimeoutMs: positiveMs.default(10_000),
+    /** Warm worker threads for `glob` and `search` (docs/sandbox.md, "Walk workers"). */
+    searchWorkers: z.number().int().min(1).max(16).default(2),
+    /** `glob`/`search` calls that may wait for a free worker before one more is refused. */
+    searchQueueMax: z.number().int().min(0).max(10_000).default(64),
     /** What `read` returns for a binary file: only its size, or its bytes base64-encoded (capped at maxReadBytes). */
     binaryFiles: z.enum(["omit", "base64"]).default("omit"),
     /** Tool output fed back to a model is cut to this many UTF-8 bytes (the rest is dropped with a note). */

@@ -1,7 +1,7 @@
 import path from "node:path";
 import picomatch from "picomatch";
 import { GatewayError } from "../core/errors.js";
-import { resolveScope, resolveToolPath } from "../sandbox/paths.js";
+import { resolveToolPath } from "../sandbox/paths.js";
 import { openDirectory } from "../sandbox/verified-file.js";
 import { walk } from "./walk.js";
 import type { GlobTask } from "./worker-task.js";
@@ -30,7 +30,7 @@ export async function globInScope(task: GlobTask): Promise<GlobResult> {
   checkRelativePattern(task.pattern, "pattern");
   const isMatch = picomatch(task.pattern, { dot: false });
   const base = staticBase(task.pattern);
-  const scope = await resolveScope(task.scope);
+  const scope = task.scope;
   const root = await openDirectory(scope, await resolveToolPath(scope, "."));
   const found: string[] = [];
   let truncated = false;

@@ -5,6 +5,8 @@ import { after, before, describe, it } from "node:test";
 import { gatewayError, makeFixture } from "./context-fixture.js";
 import type { Fixture } from "./context-fixture.js";
 import { runGlob } from "./glob.js";
+import { walkPool } from "./run-in-worker.js";
+import { defaultToolLimits } from "./types.js";
 
 describe("glob", () => {
   let f: Fixture;
@@ -41,6 +43,15 @@ describe("glob", () => {
     const r = await runGlob({ pattern: "**/*.ts" }, f.ctx({ limits: { maxResults: 2 } }));
     assert.equal(r.paths.length, 2);
     assert.equal(r.truncated, true);
+  });
+
+  it("consecutive calls are served by warm workers (no thread started per call)", async () => {
+    await runGlob({ pattern: "*.md" }, ctx());
+    const before = walkPool(defaultToolLimits).stats();
+    for (let i = 0; i < 5; i++) await runGlob({ pattern: "*.md" }, ctx());
+    const now = walkPool(defaultToolLimits).stats();
+    assert.equal(now.started, before.started);
+    assert.ok(now.workers >= 1 && now.workers <= defaultToolLimits.searchWorkers);
   });
 
   it("refuses absolute patterns and .. segments", async () => {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { GlobResult } from "./glob-run.js";
 import { runInWorker } from "./run-in-worker.js";
+import { scopeOf } from "./scope.js";
 import type { ToolContext, ToolDefinition } from "./types.js";
 
 export const globArgs = z.strictObject({
@@ -17,12 +18,12 @@ export async function runGlob(args: GlobArgs, ctx: ToolContext): Promise<GlobRes
   return await runInWorker<GlobResult>(
     {
       kind: "glob",
-      scope: { workspace: ctx.workspace, policy: ctx.policy, hiddenPaths: ctx.hiddenPaths },
+      scope: await scopeOf(ctx),
       pattern: args.pattern,
       maxResults: ctx.limits.maxResults,
       softDeadline: Date.now() + budget * SOFT_SHARE,
     },
-    { timeoutMs: budget, timeoutMessage: "glob timed out", signal: ctx.signal },
+    { timeoutMs: budget, timeoutMessage: "glob timed out", signal: ctx.signal, limits: ctx.limits },
   );
 }
 

@@ -1,19 +1,35 @@
 /**
- * Runs a glob/search task in a worker thread so a hostile regular expression
- * (catastrophic backtracking) can never block the gateway's event loop: the
- * worker is terminated when `timeoutMs` passes, whatever it is doing.
+ * Runs a glob/search task on the shared pool of walk workers (worker-pool.ts)
+ * so a hostile regular expression (catastrophic backtracking) can never block
+ * the gateway's event loop: the worker running it is terminated when
+ * `timeoutMs` passes, whatever it is doing, and replaced.
  */
-import { Worker } from "node:worker_threads";
 import { ErrorCodes, GatewayError } from "../core/errors.js";
 import type { ErrorCode } from "../core/errors.js";
+import type { ToolLimits } from "./types.js";
+import { WorkerPool } from "./worker-pool.js";
+import type { RunOptions } from "./worker-pool.js";
 import type { WorkerReply, WorkerTask } from "./worker-task.js";
 
 const workerUrl = new URL("./walk-worker.js", import.meta.url);
 
-export interface WorkerRunOptions {
-  timeoutMs: number;
-  timeoutMessage: string;
-  signal?: AbortSignal;
+export interface WorkerRunOptions extends RunOptions {
+  limits: Pick<ToolLimits, "searchWorkers" | "searchQueueMax">;
+}
+
+let shared: WorkerPool | undefined;
+
+/** The process-wide walk pool, sized by the calling context's limits (a reload resizes it). */
+export function walkPool(limits: WorkerRunOptions["limits"]): WorkerPool {
+  shared ??= new WorkerPool(workerUrl, {
+    name: "file walk",
+    size: limits.searchWorkers,
+    queueMax: limits.searchQueueMax,
+    resourceLimits: { maxOldGenerationSizeMb: 256 },
+    queueKey: "tools.limits.searchQueueMax",
+  });
+  shared.configure(limits.searchWorkers, limits.searchQueueMax);
+  return shared;
 }
 
 function fromWire(reply: Extract<WorkerReply, { ok: false }>): GatewayError {
@@ -23,39 +39,8 @@ function fromWire(reply: Extract<WorkerReply, { ok: false }>): GatewayError {
   return new GatewayError(code, reply.error.message, reply.error.details ? { details: reply.error.details } : {});
 }
 
-export function runInWorker<T>(task: WorkerTask, opts: WorkerRunOptions): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    if (opts.signal?.aborted) {
-      reject(new GatewayError("UNAVAILABLE", "tool call aborted"));
-      return;
-    }
-    const worker = new Worker(workerUrl, {
-      workerData: task,
-      resourceLimits: { maxOldGenerationSizeMb: 256 },
-    });
-    let settled = false;
-    const finish = (fn: () => void) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      opts.signal?.removeEventListener("abort", onAbort);
-      void worker.terminate();
-      fn();
-    };
-    const timer = setTimeout(
-      () => finish(() => reject(new GatewayError("UNAVAILABLE", opts.timeoutMessage))),
-      opts.timeoutMs,
-    );
-    const onAbort = () => finish(() => reject(new GatewayError("UNAVAILABLE", "tool call aborted")));
-    opts.signal?.addEventListener("abort", onAbort, { once: true });
-    worker.on("message", (reply: WorkerReply) =>
-      finish(() => (reply.ok ? resolve(reply.value as T) : reject(fromWire(reply)))),
-    );
-    worker.on("error", (e) =>
-      finish(() => reject(new GatewayError("UNAVAILABLE", "file walk worker failed", { cause: e }))),
-    );
-    worker.on("exit", () =>
-      finish(() => reject(new GatewayError("INTERNAL", "file walk worker exited without an answer"))),
-    );
-  });
+export async function runInWorker<T>(task: WorkerTask, opts: WorkerRunOptions): Promise<T> {
+  const reply = await walkPool(opts.limits).run<WorkerReply>(task, opts);
+  if (!reply.ok) throw fromWire(reply);
+  return reply.value as T;
 }

@@ -2,7 +2,7 @@ import { promises as fs } from "node:fs";
 import picomatch from "picomatch";
 import { GatewayError, isGatewayError } from "../core/errors.js";
 import { pathMistake } from "../sandbox/denial.js";
-import { resolveScope, resolveToolPath } from "../sandbox/paths.js";
+import { resolveToolPath } from "../sandbox/paths.js";
 import type { PathScope } from "../sandbox/paths.js";
 import { openDirectory, openFileForRead, openRegularFileAt } from "../sandbox/verified-file.js";
 import type { OpenedFile } from "../sandbox/verified-file.js";
@@ -124,7 +124,7 @@ async function searchTree(scope: PathScope, task: SearchTask, collector: Collect
 export async function searchInScope(task: SearchTask): Promise<SearchResult> {
   const re = compilePattern(task.pattern);
   if (task.glob !== undefined) checkRelativePattern(task.glob, "glob");
-  const scope = await resolveScope(task.scope);
+  const scope = task.scope;
   const resolved = await resolveToolPath(scope, task.path);
   const collector = new Collector(re, task);
   if (!resolved.exists) throw pathMistake(task.path, "no such file or directory");

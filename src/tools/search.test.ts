@@ -4,7 +4,9 @@ import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { gatewayError, makeFixture } from "./context-fixture.js";
 import type { Fixture } from "./context-fixture.js";
+import { walkPool } from "./run-in-worker.js";
 import { runSearch } from "./search.js";
+import { defaultToolLimits } from "./types.js";
 
 describe("search", () => {
   let f: Fixture;
@@ -81,5 +83,11 @@ describe("search", () => {
     const elapsed = Date.now() - started;
     assert.ok(elapsed < 3000, `took ${elapsed} ms`);
     assert.ok(ticks >= 10, `event loop ticked only ${ticks} times`);
+    // The runaway worker was replaced: the next call is answered, by a warm worker on the call after.
+    const next = await runSearch({ pattern: "two", path: "a.txt" }, f.ctx({ limits }));
+    assert.deepEqual(next.results, [{ path: "a.txt", line: 3, text: "needle two" }]);
+    const workersStarted = walkPool(defaultToolLimits).stats().started;
+    await runSearch({ pattern: "two", path: "a.txt" }, f.ctx({ limits }));
+    assert.equal(walkPool(defaultToolLimits).stats().started, workersStarted, "no new worker for a consecutive call");
   });
 });

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { runInWorker } from "./run-in-worker.js";
+import { scopeOf } from "./scope.js";
 import { compilePattern } from "./search-run.js";
 import type { SearchResult } from "./search-run.js";
 import type { ToolContext, ToolDefinition } from "./types.js";
@@ -22,7 +23,7 @@ export async function runSearch(args: SearchArgs, ctx: ToolContext): Promise<Sea
   return await runInWorker<SearchResult>(
     {
       kind: "search",
-      scope: { workspace: ctx.workspace, policy: ctx.policy, hiddenPaths: ctx.hiddenPaths },
+      scope: await scopeOf(ctx),
       pattern: args.pattern,
       path: args.path ?? ".",
       glob: args.glob,
@@ -30,7 +31,7 @@ export async function runSearch(args: SearchArgs, ctx: ToolContext): Promise<Sea
       maxFileBytes: ctx.limits.maxSearchFileBytes,
       softDeadline: Date.now() + budget * SOFT_SHARE,
     },
-    { timeoutMs: budget, timeoutMessage: "search timed out", signal: ctx.signal },
+    { timeoutMs: budget, timeoutMessage: "search timed out", signal: ctx.signal, limits: ctx.limits },
   );
 }
 

@@ -22,6 +22,10 @@ export interface ToolLimits {
   maxSearchFileBytes: number;
   /** Wall-clock budget of one `search` or `glob` walk (default 10 s). */
   searchTimeoutMs: number;
+  /** Warm worker threads shared by every `glob` and `search` call (default 2; started on first use). */
+  searchWorkers: number;
+  /** `glob`/`search` calls that may wait for a worker; one more is refused `RATE_LIMITED` (default 64). */
+  searchQueueMax: number;
   /**
    * What `read` returns for a binary file (a NUL byte in its first 8 KiB): `omit` (default)
    * returns only `{binary: true, bytes}`; `base64` also returns the content, base64, capped at maxReadBytes.
@@ -38,6 +42,8 @@ export const defaultToolLimits: Readonly<ToolLimits> = Object.freeze({
   maxResults: 1000,
   maxSearchFileBytes: 2 * 1024 * 1024,
   searchTimeoutMs: 10_000,
+  searchWorkers: 2,
+  searchQueueMax: 64,
   binaryFiles: "omit",
 });
 

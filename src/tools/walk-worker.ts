@@ -1,13 +1,9 @@
-/** Worker entry: runs one glob or search task and posts a WorkerReply. */
-import { parentPort, workerData } from "node:worker_threads";
+/** Worker entry: a pooled worker answering glob and search tasks with a WorkerReply each. */
 import { isGatewayError } from "../core/errors.js";
 import { globInScope } from "./glob-run.js";
 import { searchInScope } from "./search-run.js";
+import { serveTasks } from "./worker-pool.js";
 import type { WorkerReply, WorkerTask } from "./worker-task.js";
-
-async function run(task: WorkerTask): Promise<unknown> {
-  return task.kind === "glob" ? globInScope(task) : searchInScope(task);
-}
 
 function toReply(e: unknown): WorkerReply {
   if (isGatewayError(e)) {
@@ -17,7 +13,14 @@ function toReply(e: unknown): WorkerReply {
   return { ok: false, error: { code: "INTERNAL", message: "file walk failed" } };
 }
 
-run(workerData as WorkerTask).then(
-  (value) => parentPort?.postMessage({ ok: true, value } satisfies WorkerReply),
-  (e: unknown) => parentPort?.postMessage(toReply(e)),
-);
+/** Each task is self-contained plain data: nothing of one call is kept for the next. */
+async function run(task: WorkerTask): Promise<WorkerReply> {
+  try {
+    const value = task.kind === "glob" ? await globInScope(task) : await searchInScope(task);
+    return { ok: true, value };
+  } catch (e) {
+    return toReply(e);
+  }
+}
+
+serveTasks((task) => run(task as WorkerTask));

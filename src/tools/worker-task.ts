@@ -1,9 +1,10 @@
-import type { PathScopeOptions } from "../sandbox/paths.js";
+import type { PathScope } from "../sandbox/paths.js";
 
 /** What the walk worker is asked to do; plain data (structured-clone safe). */
 export interface GlobTask {
   kind: "glob";
-  scope: PathScopeOptions;
+  /** Resolved by the gateway (tools/scope.ts), as for `read`: plain data. */
+  scope: PathScope;
   pattern: string;
   maxResults: number;
   /** Epoch ms after which the walk stops and returns what it has (truncated). */
@@ -12,7 +13,7 @@ export interface GlobTask {
 
 export interface SearchTask {
   kind: "search";
-  scope: PathScopeOptions;
+  scope: PathScope;
   pattern: string;
   path: string;
   glob: string | undefined;
