@@ -332,7 +332,14 @@ async function startGatewayLocked(opts: GatewayOptions): Promise<Gateway> {
   });
   const addr = server.address() as AddressInfo;
   const urlHost = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
-  log.info(`clawdbot gateway listening on http://${urlHost}:${addr.port} (auth: ${cfg.gateway.auth.mode}, tools.policy: ${cfg.tools.policy})`);
+  log.info(`clawdbot gateway listening on http://${urlHost}:${addr.port} (auth: ${cfg.gateway.auth.mode}, tools.policy: ${cfg.tools.policy})`, {
+    event: "gateway.listening",
+    url: `http://${urlHost}:${addr.port}`,
+    address: addr.address,
+    port: addr.port,
+    auth: cfg.gateway.auth.mode,
+    toolsPolicy: cfg.tools.policy,
+  });
 
   const close = async (): Promise<void> => {
     if (ctx.state.closing) return;

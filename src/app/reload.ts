@@ -41,7 +41,12 @@ export function createReloader(
   },
 ): (settledHash?: string) => Promise<ReloadResult> {
   const refuse = async (issues: ConfigIssue[]): Promise<ReloadResult> => {
-    ctx.log.error(`config change refused; the previous config stays in force:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}`);
+    ctx.log.error(`config change refused; the previous config stays in force:\n${issues.map((i) => `  ${i.path}: ${i.message}`).join("\n")}`, {
+      event: "config.reload",
+      applied: false,
+      file: o.configPath,
+      issues: issues.map((i) => i.path),
+    });
     await ctx.audit.append({
       type: "config.change",
       actor: { type: "system", id: "gateway" },
@@ -70,7 +75,10 @@ export function createReloader(
     const prev = ctx.runtime();
     const changed = changedPaths(prev.config, next.config);
     const rotated = next.credentials.changedPrincipals(prev.credentials);
-    if (changed.length === 0 && rotated.size === 0) return { applied: false, changed: [] };
+    if (changed.length === 0 && rotated.size === 0) {
+      ctx.log.debug?.("config file changed but no key path differs; nothing to reload", { event: "config.reload", applied: false, file: o.configPath });
+      return { applied: false, changed: [] };
+    }
     const weakened = weakenedControls(prev.config, next.config);
     if (weakened.length > 0) ctx.log.warn(`config change WEAKENS security controls: ${weakened.join(", ")}`);
     await ctx.audit.append({
@@ -92,7 +100,13 @@ export function createReloader(
       const p = conn.session?.principal;
       if (p && (p.method === "token" || p.method === "password") && rotated.has(p.id)) conn.close(CloseCodes.policyViolation, "credentials changed");
     }
-    ctx.log.info(`config reloaded (${changed.length} key path(s) changed${rotated.size > 0 ? ", credentials rotated" : ""})`);
+    ctx.log.info(`config reloaded (${changed.length} key path(s) changed${rotated.size > 0 ? ", credentials rotated" : ""})`, {
+      event: "config.reload",
+      applied: true,
+      file: o.configPath,
+      changed,
+      ...(rotated.size > 0 ? { credentialsRotated: [...rotated].sort() } : {}),
+    });
     return { applied: true, changed, ...(weakened.length > 0 ? { weakened } : {}) };
   };
 }

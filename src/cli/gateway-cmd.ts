@@ -1,15 +1,17 @@
-/** `clawdbot gateway [--config P] [--port N] [--bind ADDR]`: runs the gateway until SIGTERM/SIGINT. */
+/** `clawdbot gateway [--config P] [--port N] [--bind ADDR] [--log-level L] [--log-format F]`: runs the gateway until SIGTERM/SIGINT. */
 import v8 from "node:v8";
 import { ConfigError, resolvePaths } from "../config/index.js";
 import { startGateway } from "../app/gateway.js";
-import { stderrLogger } from "../app/logger.js";
+import { createLogger } from "../app/logger.js";
+import { VERSION } from "../app/version.js";
 import { parseCliArgs } from "./args.js";
 import type { CliCommand } from "./help.js";
 import { println, UsageError, type CliIo } from "./io.js";
 import { describeStartError } from "./start-errors.js";
+import { logOptions } from "./log-options.js";
 import { startupWarnings } from "./startup-warnings.js";
 
-export const GATEWAY_HELP = `Usage: clawdbot [--config PATH] gateway [--port N] [--bind ADDR]
+export const GATEWAY_HELP = `Usage: clawdbot [--config PATH] gateway [--port N] [--bind ADDR] [--log-level LEVEL] [--log-format FORMAT]
 
 Runs the gateway in the foreground until SIGTERM or SIGINT (Ctrl-C), then drains
 connections and flushes the audit log. With no config it binds 127.0.0.1:18789,
@@ -23,20 +25,29 @@ once a minute at most.
 Options:
   --port N      listen on port N (0: any free port), overriding gateway.port
   --bind ADDR   listen on ADDR, overriding gateway.bind
+  --log-level LEVEL    trace, debug, info (default), warn, error or silent
+                       (or CLAWDBOT_LOG_LEVEL)
+  --log-format FORMAT  pretty (default: "TIME LEVEL MESSAGE key=value") or json
+                       (one JSON object per line; or CLAWDBOT_LOG_FORMAT)
   -h, --help    this help
 
 Output: one JSON line on stdout once listening: {"event":"listening","url":...,"port":...,"auditPath":...};
-the operational log goes to stderr. Exit status: 0 stopped cleanly, 1 could not start, 2 usage error.`;
+the operational log goes to stderr, secrets in its fields redacted (docs/logging.md). Exit status: 0 stopped cleanly, 1 could not start, 2 usage error.`;
 
 export async function runGatewayCommand(args: string[], io: CliIo, configFlag: string | undefined): Promise<number> {
-  const { values } = parseCliArgs(args, { port: { type: "string" }, bind: { type: "string" } }, false);
+  const { values } = parseCliArgs(
+    args,
+    { port: { type: "string" }, bind: { type: "string" }, "log-level": { type: "string" }, "log-format": { type: "string" } },
+    false,
+  );
   let port: number | undefined;
   if (values.port !== undefined) {
     port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port: expected an integer 0-65535`);
   }
   const paths = resolvePaths({ configFlag, env: io.env });
-  const logger = stderrLogger(io.stderr);
+  const logOpts = logOptions(values, io.env);
+  const logger = createLogger({ stream: io.stderr, ...logOpts });
   // A long-running server with many small, short-lived objects: a smaller young generation keeps
   // resident memory low (measured in bench/: ~40 MB less under load) at no throughput cost.
   if (!process.execArgv.some((a) => a.startsWith("--max-semi-space-size"))) v8.setFlagsFromString("--max-semi-space-size=4");
@@ -47,13 +58,17 @@ export async function runGatewayCommand(args: string[], io: CliIo, configFlag: s
   let stop: (sig: string) => void = () => undefined;
   const stopped = new Promise<void>((resolve) => {
     stop = (sig) => {
-      logger.info(`${sig} received: draining connections and flushing the audit log`);
+      logger.info(`${sig} received: draining connections and flushing the audit log`, { event: "gateway.stopping", signal: sig });
       resolve();
     };
   });
   process.once("SIGTERM", onTerm);
   process.once("SIGINT", onInt);
   io.signal?.addEventListener("abort", () => stop("abort"), { once: true });
+  logger.info("clawdbot gateway starting", { event: "gateway.start", version: VERSION, config: paths.configPath, stateDir: paths.stateDir });
+  // In JSON mode every stderr line is JSON, a failure to start included; otherwise it is the CLI's plain error.
+  const startFailed = (message: string): void =>
+    logOpts.format === "json" ? logger.error(message, { event: "gateway.start_failed" }) : println(io.stderr, message);
   let gw;
   try {
     gw = await startGateway({ ...paths, port, bind: values.bind, env: io.env, logger });
@@ -61,12 +76,12 @@ export async function runGatewayCommand(args: string[], io: CliIo, configFlag: s
     process.removeListener("SIGTERM", onTerm);
     process.removeListener("SIGINT", onInt);
     if (e instanceof ConfigError) {
-      println(io.stderr, e.message);
+      startFailed(e.message);
       return 1;
     }
     const message = describeStartError(e, { stateDir: paths.stateDir, bind: values.bind ?? "the configured address", port: port ?? -1 });
     if (message) {
-      println(io.stderr, `clawdbot gateway: ${message}`);
+      startFailed(`clawdbot gateway: ${message}`);
       return 1;
     }
     throw e;
@@ -75,13 +90,13 @@ export async function runGatewayCommand(args: string[], io: CliIo, configFlag: s
   println(io.stdout, JSON.stringify({ event: "listening", url: gw.url, port: gw.port, auditPath: gw.auditPath }));
   // Doctor's failing findings, one warning line each; the gateway already serves meanwhile.
   const warned = startupWarnings({ ...paths, env: io.env, runtime: gw.runtime(), listenHost: gw.host }).then(
-    (lines) => lines.forEach((l) => logger.warn(l)),
+    (lines) => lines.forEach((l) => logger.warn(l, { event: "gateway.start_warning" })),
     (e: unknown) => logger.warn(`doctor checks could not run at start: ${(e as Error).message}`),
   );
   await stopped;
   await warned;
   await gw.close();
-  logger.info("gateway stopped");
+  logger.info("gateway stopped", { event: "gateway.stop" });
   return 0;
 }
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { terminalSafe } from "./terminal-text.js";
+import { terminalSafe, terminalSafeJson } from "./terminal-text.js";
 
 test("terminalSafe: cursor tricks, bidi and invisible characters are shown, never interpreted", () => {
   const cases: [string, string][] = [
@@ -21,4 +21,13 @@ test("terminalSafe: cursor tricks, bidi and invisible characters are shown, neve
   const out = terminalSafe("\x1b]0;title\x07\x1b[31m\u202e\u2066\u200b");
   // eslint-disable-next-line no-control-regex -- checking that no control character survives
   assert.doesNotMatch(out, /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200b]/);
+});
+
+test("terminalSafeJson: JSON with every unsafe character escaped, parsing back to the value", () => {
+  const value = { cmd: "ls \u202egnp.exe\x1b[2K\x9b", list: ["a\u2066b", "c\\d"], n: 1 };
+  const json = terminalSafeJson(value);
+  assert.deepEqual(JSON.parse(json), value);
+  // eslint-disable-next-line no-control-regex -- checking that no control character survives
+  assert.doesNotMatch(json, /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/);
+  assert.equal(terminalSafeJson("plain"), '"plain"');
 });

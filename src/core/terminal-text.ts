@@ -19,3 +19,14 @@ const UNSAFE = /[\\\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u20
 export function terminalSafe(text: string): string {
   return text.replace(UNSAFE, (c) => (c === "\\" ? "\\\\" : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
 }
+
+/**
+ * `value` as JSON that is safe to show in a terminal: JSON already escapes
+ * controls, quotes and backslashes; the remaining unsafe characters (C1,
+ * bidi, invisible) become `\uXXXX` too, so the text still parses back to
+ * `value`.
+ */
+export function terminalSafeJson(value: unknown): string {
+  const json = JSON.stringify(value) ?? String(value);
+  return json.replace(UNSAFE, (c) => (c === "\\" ? c : `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
+}
