@@ -8,8 +8,6 @@
  */
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import fs from "node:fs/promises";
-import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { RawWs, connectParams, randomToken, startTestGateway, type TestGateway } from "../helpers/harness.js";
 import { TestDevice } from "../helpers/device.js";
@@ -97,10 +95,9 @@ describe("control page with hostile data (Chromium)", () => {
   test("a command and a tool output carrying markup are shown as text (Approvals, Chat's transcript renderer)", async () => {
     const s = await signedIn(browser, t.httpUrl, t.token, "approvals");
     try {
-      // A destructive command with a probe in it, requested by another principal (nobody approves their own).
-      const file = path.join(t.stateDir, "workspace", "x.html");
-      await fs.writeFile(file, "old");
-      const command = `echo '${IMG} ${JS_URL}' > x.html; cat x.html`;
+      // A destructive command (rm) with a probe in it, requested by another principal (nobody approves their own).
+      // The file it writes is new: under a root gateway the sandbox user could not overwrite a file root made here.
+      const command = `rm -f x.old; echo '${IMG} ${JS_URL}' > x.html; cat x.html`;
       const other = await startOther(t);
       const pending = other.request("tools.invoke", { tool: "bash", args: { command } });
       await s.page.waitForSelector('[data-testid="approval-card"]');
