@@ -14,6 +14,9 @@ const run = promisify(execFile);
 
 export const SERVER_NAME = "gateway.company.com";
 
+/** nginx lives in /usr/sbin, which a non-login PATH may lack. */
+const SBIN_ENV = { ...process.env, PATH: `${process.env.PATH ?? ""}:/usr/local/sbin:/usr/sbin:/sbin` };
+
 export interface TestCert {
   dir: string;
   certPath: string;
@@ -79,7 +82,7 @@ export async function startNginx(block: string, cert: TestCert, upstreamPort: nu
       "}",
     ].join("\n");
     await fs.writeFile(path.join(dir, "nginx.conf"), conf);
-    const child = spawn("nginx", ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-e", path.join(dir, "error.log")], { stdio: ["ignore", "ignore", "pipe"] });
+    const child = spawn("nginx", ["-p", dir, "-c", path.join(dir, "nginx.conf"), "-e", path.join(dir, "error.log")], { stdio: ["ignore", "ignore", "pipe"], env: SBIN_ENV });
     return started(child, port, () => fs.readFile(path.join(dir, "error.log"), "utf8").catch(() => ""), dir);
   });
 }
@@ -92,7 +95,7 @@ export async function startCaddy(block: string, cert: TestCert, upstreamPort: nu
     const caddyfile = `{\n\tadmin off\n\tauto_https off\n}\n\n${site}`;
     await fs.writeFile(path.join(dir, "Caddyfile"), caddyfile);
     let stderr = "";
-    const env = { PATH: process.env.PATH, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir };
+    const env = { PATH: SBIN_ENV.PATH, HOME: dir, XDG_DATA_HOME: dir, XDG_CONFIG_HOME: dir };
     const child = spawn("caddy", ["run", "--config", path.join(dir, "Caddyfile"), "--adapter", "caddyfile"], { env, stdio: ["ignore", "ignore", "pipe"] });
     child.stderr?.on("data", (d: Buffer) => (stderr = (stderr + d.toString()).slice(-20_000)));
     return started(child, port, () => Promise.resolve(stderr), dir);
