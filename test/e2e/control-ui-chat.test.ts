@@ -49,6 +49,7 @@ describe("control page: Chat with an agent (Chromium)", () => {
     );
     const page = alice.page;
     await page.waitForFunction(() => document.querySelector("#agent")?.value === "main");
+    assert.deepEqual(await page.locator("#agent option").allTextContents(), ["main", "local"], "agents.bare has no model: not offered");
     // Every text the assistant bubbles show, recorded on each DOM change (one WS frame is one task).
     await page.evaluate(() => {
       const seen: string[] = [];

@@ -13,6 +13,7 @@ import { approvalCard, bubble, renderTranscript, toolCard, type Msg } from "./tr
 interface Agent {
   id: string;
   name?: string;
+  model?: { primary?: string | null };
 }
 interface SessionRow {
   key: string;
@@ -125,6 +126,11 @@ export function chatView(client: GatewayClient): View {
       return replace(body, h("p", { class: "card", testid: "no-agents" }, notConfigured(e) ? "Agents are not configured on this gateway." : `Could not list agents: ${errorText(e)}`));
     }
     if (agents.length === 0) return replace(body, h("p", { class: "card", testid: "no-agents" }, "No agent you may use is configured."));
+    // An agent without a model refuses every run (the built-in `main` has none until `agents.main.model` is set).
+    const runnable = agents.filter((a) => a.model?.primary);
+    if (runnable.length === 0)
+      return replace(body, h("p", { class: "card", testid: "no-agents" }, `Agents are not configured on this gateway: no agent has a model (set agents.${agents[0]!.id}.model, see docs/agents.md).`));
+    agents = runnable;
     replace(picker, agents.map((a) => h("option", { value: a.id }, a.name ? `${a.name} (${a.id})` : a.id)));
     const known = (id: string | undefined): id is string => !!id && agents.some((a) => a.id === id);
     agentId = known(agentId) ? agentId : known(defaultId) ? defaultId : agents[0]!.id;
