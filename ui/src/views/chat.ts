@@ -67,6 +67,13 @@ export function chatView(client: GatewayClient): View {
     transcript.scrollTop = transcript.scrollHeight;
   };
 
+  /** A sidebar button for one session (its key's name part; `agent:main:` left out). */
+  const sessionButton = (key: string, updatedAt?: number): HTMLButtonElement => {
+    const b = h("button", { type: "button", title: updatedAt ? time(updatedAt) : "", on: { click: () => void openSession(key) } }, key.split(":").slice(2).join(":") || key);
+    b.dataset.key = key;
+    return b;
+  };
+
   /** Lists the sessions; opens the newest unless `keep` (after a run: the open session stays open and marked). */
   const loadSessions = async (keep = false): Promise<void> => {
     let rows: SessionRow[] = [];
@@ -84,8 +91,7 @@ export function chatView(client: GatewayClient): View {
         on: {
           click: () => {
             const key = `agent:${agentId}:ui-${crypto.randomUUID().slice(0, 8)}`;
-            sessionsEl.append(h("button", { type: "button", on: { click: () => void openSession(key) } }, key.split(":").slice(2).join(":")));
-            (sessionsEl.lastElementChild as HTMLElement).dataset.key = key;
+            sessionsEl.append(sessionButton(key));
             void openSession(key);
           },
         },
@@ -95,19 +101,11 @@ export function chatView(client: GatewayClient): View {
     replace(
       sessionsEl,
       newBtn,
-      rows.map((s) => {
-        const b = h("button", { type: "button", title: s.updatedAt ? time(s.updatedAt) : "", on: { click: () => void openSession(s.key) } }, s.key.split(":").slice(2).join(":") || s.key);
-        b.dataset.key = s.key;
-        return b;
-      }),
+      rows.map((s) => sessionButton(s.key, s.updatedAt)),
     );
     if (keep && sessionKey) {
       const key = sessionKey;
-      if (!rows.some((s) => s.key === key)) {
-        const b = h("button", { type: "button", on: { click: () => void openSession(key) } }, key.split(":").slice(2).join(":"));
-        b.dataset.key = key;
-        sessionsEl.append(b);
-      }
+      if (!rows.some((s) => s.key === key)) sessionsEl.append(sessionButton(key));
       sessionsEl.querySelector(`button[data-key="${CSS.escape(key)}"]`)?.setAttribute("aria-current", "page");
       return;
     }
