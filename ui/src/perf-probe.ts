@@ -11,11 +11,15 @@ function layout(el: HTMLElement): number {
 }
 const frame = (): Promise<number> => new Promise((r) => requestAnimationFrame(() => r(performance.now())));
 
+/** `n` messages in `chat.history`'s shape: user/assistant text blocks; every 10th pair an assistant tool call and its result. */
 export function messages(n: number, payload = ""): Msg[] {
   const out: Msg[] = [];
+  const text = (t: string) => [{ type: "text", text: t }];
   for (let i = 0; i < n; i++) {
-    if (i % 10 === 9) out.push({ role: "toolResult", toolName: "bash", content: [{ type: "text", text: `${payload}line ${i}\n`.repeat(5) }] });
-    else out.push({ role: i % 2 ? "assistant" : "user", content: `${payload}Message ${i}: ${"lorem ipsum dolor sit amet ".repeat(8)}\nsecond line` });
+    const body = `${payload}Message ${i}: ${"lorem ipsum dolor sit amet ".repeat(8)}\nsecond line`;
+    if (i % 10 === 8) out.push({ role: "assistant", content: [...text(body), { type: "toolCall", id: `call_${i}`, name: "bash", arguments: { command: `${payload}ls -la build/${i}` } }] });
+    else if (i % 10 === 9) out.push({ role: "toolResult", toolCallId: `call_${i - 1}`, toolName: "bash", isError: false, content: text(`${payload}line ${i}\n`.repeat(5)) });
+    else out.push({ role: i % 2 ? "assistant" : "user", content: text(body) });
   }
   return out;
 }
@@ -55,7 +59,7 @@ export async function transcript(n: number, payload = ""): Promise<{ nodes: numb
     "transcript",
     (host) => renderTranscript(host, msgs),
     (host) => {
-      for (const node of renderMessage({ role: "assistant", content: "streamed delta" })) host.appendChild(node);
+      for (const node of renderMessage({ role: "assistant", content: [{ type: "text", text: "streamed delta" }] })) host.appendChild(node);
       host.scrollTop = host.scrollHeight;
     },
   );

@@ -13,6 +13,7 @@ import { approvalCard, bubble, renderTranscript, toolCard, type Msg } from "./tr
 interface Agent {
   id: string;
   name?: string;
+  model?: { primary?: string | null };
 }
 interface SessionRow {
   key: string;
@@ -38,7 +39,7 @@ export function chatView(client: GatewayClient): View {
   const transcript = h("div", { class: "transcript", role: "log", live: "polite", testid: "transcript" });
   const input = h("textarea", { id: "message", name: "message", placeholder: "Message", label: "Message" });
   const send = h("button", { type: "submit", class: "primary" }, "Send");
-  const abort = h("button", { type: "button", class: "danger", disabled: true, on: { click: () => void client.request("chat.abort", { sessionKey, ...(runId ? { runId } : {}) }).catch(() => undefined) } }, "Abort");
+  const abort = h("button", { type: "button", class: "danger", disabled: true, testid: "abort", on: { click: () => void client.request("chat.abort", { sessionKey, ...(runId ? { runId } : {}) }).catch(() => undefined) } }, "Abort");
   const note = h("p", { class: "muted", role: "status", live: "polite" });
 
   const setRunning = (id: string | undefined): void => {
@@ -66,7 +67,15 @@ export function chatView(client: GatewayClient): View {
     transcript.scrollTop = transcript.scrollHeight;
   };
 
-  const loadSessions = async (): Promise<void> => {
+  /** A sidebar button for one session (its key's name part; `agent:main:` left out). */
+  const sessionButton = (key: string, updatedAt?: number): HTMLButtonElement => {
+    const b = h("button", { type: "button", title: updatedAt ? time(updatedAt) : "", on: { click: () => void openSession(key) } }, key.split(":").slice(2).join(":") || key);
+    b.dataset.key = key;
+    return b;
+  };
+
+  /** Lists the sessions; opens the newest unless `keep` (after a run: the open session stays open and marked). */
+  const loadSessions = async (keep = false): Promise<void> => {
     let rows: SessionRow[] = [];
     try {
       rows = (await client.request<{ sessions: SessionRow[] }>("sessions.list", { agentId, limit: 100 })).sessions ?? [];
@@ -78,11 +87,11 @@ export function chatView(client: GatewayClient): View {
       {
         type: "button",
         class: "primary",
+        testid: "new-session",
         on: {
           click: () => {
             const key = `agent:${agentId}:ui-${crypto.randomUUID().slice(0, 8)}`;
-            sessionsEl.append(h("button", { type: "button", on: { click: () => void openSession(key) } }, key.split(":").slice(2).join(":")));
-            (sessionsEl.lastElementChild as HTMLElement).dataset.key = key;
+            sessionsEl.append(sessionButton(key));
             void openSession(key);
           },
         },
@@ -92,26 +101,37 @@ export function chatView(client: GatewayClient): View {
     replace(
       sessionsEl,
       newBtn,
-      rows.map((s) => {
-        const b = h("button", { type: "button", title: s.updatedAt ? time(s.updatedAt) : "", on: { click: () => void openSession(s.key) } }, s.key.split(":").slice(2).join(":") || s.key);
-        b.dataset.key = s.key;
-        return b;
-      }),
+      rows.map((s) => sessionButton(s.key, s.updatedAt)),
     );
+    if (keep && sessionKey) {
+      const key = sessionKey;
+      if (!rows.some((s) => s.key === key)) sessionsEl.append(sessionButton(key));
+      sessionsEl.querySelector(`button[data-key="${CSS.escape(key)}"]`)?.setAttribute("aria-current", "page");
+      return;
+    }
     await openSession(rows[0]?.key ?? `agent:${agentId}:main`);
   };
 
   const load = async (): Promise<void> => {
     if (!client.has("agents.list")) return replace(body, h("p", { class: "card", testid: "no-agents" }, "Agents are not configured on this gateway."));
     let agents: Agent[];
+    let defaultId: string | undefined;
     try {
-      agents = (await client.request<{ agents: Agent[] }>("agents.list")).agents ?? [];
+      const r = await client.request<{ agents: Agent[]; defaultId?: string }>("agents.list");
+      agents = r.agents ?? [];
+      defaultId = r.defaultId;
     } catch (e) {
       return replace(body, h("p", { class: "card", testid: "no-agents" }, notConfigured(e) ? "Agents are not configured on this gateway." : `Could not list agents: ${errorText(e)}`));
     }
     if (agents.length === 0) return replace(body, h("p", { class: "card", testid: "no-agents" }, "No agent you may use is configured."));
+    // An agent without a model refuses every run (the built-in `main` has none until `agents.main.model` is set).
+    const runnable = agents.filter((a) => a.model?.primary);
+    if (runnable.length === 0)
+      return replace(body, h("p", { class: "card", testid: "no-agents" }, `Agents are not configured on this gateway: no agent has a model (set agents.${agents[0]!.id}.model, see docs/agents.md).`));
+    agents = runnable;
     replace(picker, agents.map((a) => h("option", { value: a.id }, a.name ? `${a.name} (${a.id})` : a.id)));
-    agentId = agentId && agents.some((a) => a.id === agentId) ? agentId : agents[0]!.id;
+    const known = (id: string | undefined): id is string => !!id && agents.some((a) => a.id === id);
+    agentId = known(agentId) ? agentId : known(defaultId) ? defaultId : agents[0]!.id;
     picker.value = agentId;
     const composer = h(
       "form",
@@ -129,7 +149,10 @@ export function chatView(client: GatewayClient): View {
             setRunning(key);
             client
               .request<{ runId: string }>("chat.send", { sessionKey, message, idempotencyKey: key })
-              .then((r) => setRunning(r.runId ?? key))
+              // The run may already have ended (its events can arrive before this answer).
+              .then((r) => {
+                if (runId === key) setRunning(r.runId ?? key);
+              })
               .catch((err) => {
                 setRunning(undefined);
                 transcript.append(h("p", { class: "error" }, `Not sent: ${errorText(err)}`));
@@ -197,8 +220,10 @@ export function chatView(client: GatewayClient): View {
   const onChat = (ev: { sessionKey: string; state: string; errorMessage?: string }): void => {
     if (!ev || ev.sessionKey !== sessionKey) return;
     if (ev.state === "final" || ev.state === "aborted" || ev.state === "error") {
-      if (ev.state === "aborted") transcript.append(h("p", { class: "muted" }, "Aborted."));
+      if (ev.state === "aborted") transcript.append(h("p", { class: "muted", testid: "run-aborted" }, "Aborted."));
       setRunning(undefined);
+      // The run may have created the session (or changed its order): list them again.
+      void loadSessions(true);
     }
   };
   replace(body, h("p", { class: "muted" }, "Loading agents…"));
