@@ -163,17 +163,15 @@ async function startGatewayLocked(opts: GatewayOptions): Promise<Gateway> {
   });
   // The operator's log hears about waiting approvals/pairings and (summarised) refusals from the audit events.
   const notices = createOperatorNotices({ log, ...(opts.refusalSummaryMs ? { intervalMs: opts.refusalSummaryMs } : {}) });
-  const audit = tapAudit(await openAuditLog({
-      path: auditPath,
-      enabled: cfg.gateway.audit.enabled,
-      retentionDays: cfg.gateway.audit.retentionDays,
-      clock,
-      onWarning: (m) => log.warn(m),
-    }), [
-    { written: (e) => notices.observe(e) },
-    metrics.auditObserver(),
-    { written: () => auditTail.poke() },
-  ]);
+  const auditFile = await openAuditLog({
+    path: auditPath,
+    enabled: cfg.gateway.audit.enabled,
+    retentionDays: cfg.gateway.audit.retentionDays,
+    clock,
+    onWarning: (m) => log.warn(m),
+  });
+  // Everyone who learns of audit events learns of them here, once each event is durable.
+  const audit = tapAudit(auditFile, [{ written: (e) => notices.observe(e) }, metrics.auditObserver(), { written: () => auditTail.poke() }]);
   for (const agent of runtime.agents.values()) await fsp.mkdir(agent.workspace, { recursive: true, mode: 0o700 });
   const pairing = await PairingStore.open(path.join(opts.stateDir, "devices"), {
     clock,
