@@ -11,7 +11,7 @@ import type { Stats } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { GatewayError } from "../core/errors.js";
 import { fromFsError, isErrno, pathMistake, sandboxDenied } from "./denial.js";
-import { O_PATH, checkDescriptorTarget, componentsBelowRoot, fdPath, openDirBeneath, openEntryAt, procFdPath, verifyHandle } from "./open-beneath.js";
+import { O_PATH, checkDescriptorTarget, componentsBelowRoot, fdPath, openDirBeneath, procFdPath, verifyHandle } from "./open-beneath.js";
 import { openDirBeneathSync, openEntryAtSync } from "./open-beneath-sync.js";
 import type { PathScope, ResolvedPath } from "./paths.js";
 import { keptOwner, ownerToInherit } from "./inherit-owner.js";
