@@ -12,6 +12,7 @@
 import { closeSync, readdirSync } from "node:fs";
 import type { Dirent } from "node:fs";
 import path from "node:path";
+import { isMainThread } from "node:worker_threads";
 import { procFdPath } from "../sandbox/open-beneath.js";
 import { openEntryAtSync, verifyFdSync } from "../sandbox/open-beneath-sync.js";
 import { isHidden } from "../sandbox/paths.js";
@@ -77,6 +78,8 @@ function enterSub(scope: PathScope, dir: number, name: string, rel: string): { f
 }
 
 export function walk(scope: PathScope, start: number, startDisplay: string, visit: Visitor, opts: WalkOptions): WalkEnd {
+  // Blocking system calls are fine in a worker thread, never on the gateway's event loop.
+  if (isMainThread) throw new Error("the file walk runs only in a walk worker thread");
   const now = opts.now ?? Date.now;
   const maxDepth = opts.maxDepth ?? 64;
   const startReal = verifyFdSync(scope, start, startDisplay);
