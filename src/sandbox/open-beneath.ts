@@ -19,11 +19,16 @@ import { ownerToInherit, type Owner } from "./inherit-owner.js";
 
 /** Linux O_PATH (x86-64, arm64): a descriptor that names a file without opening it. */
 export const O_PATH = 0o10000000;
-const PATH_FLAGS = O_PATH | constants.O_NOFOLLOW;
+export const PATH_FLAGS = O_PATH | constants.O_NOFOLLOW;
+
+/** The path through which a raw descriptor's target (or an entry inside it) is reached. */
+export function procFdPath(fd: number, name?: string): string {
+  return name === undefined ? `/proc/self/fd/${fd}` : `/proc/self/fd/${fd}/${name}`;
+}
 
 /** The path through which a descriptor's target (or an entry inside it) is reached. */
 export function fdPath(handle: FileHandle, name?: string): string {
-  return name === undefined ? `/proc/self/fd/${handle.fd}` : `/proc/self/fd/${handle.fd}/${name}`;
+  return procFdPath(handle.fd, name);
 }
 
 /** Reads back where a descriptor really points and checks it against the scope. */
@@ -97,7 +102,7 @@ export async function openDirBeneath(
   let cur = await openRoot(scope, given);
   try {
     for (const name of components) {
-      if (name === "" || name === "." || name === ".." || name.includes("/")) throw sandboxDenied("path_changed", given);
+      checkComponent(name, given);
       if (create) {
         const made = await fs.mkdir(fdPath(cur, name)).then(
           () => true,
@@ -119,6 +124,11 @@ export async function openDirBeneath(
     await cur.close().catch(() => undefined);
     throw e;
   }
+}
+
+/** A component of a descriptor walk is one plain name: never empty, `.`, `..` or containing `/`. */
+export function checkComponent(name: string, given: string): void {
+  if (name === "" || name === "." || name === ".." || name.includes("/")) throw sandboxDenied("path_changed", given);
 }
 
 /** Splits a real path into the components below the scope root. */

@@ -9,7 +9,7 @@
  * descriptor is verified again (see open-beneath.ts), so a path swapped after
  * this check cannot redirect the operation.
  */
-import { promises as fs } from "node:fs";
+import { promises as fs, realpathSync } from "node:fs";
 import path from "node:path";
 import { GatewayError } from "../core/errors.js";
 import { fromFsError, isErrno, pathMistake, sandboxDenied } from "./denial.js";
@@ -107,6 +107,35 @@ export function assertAllowed(scope: PathScope, actual: string, given: string, o
 
 /** Resolves a caller path to a symlink-free absolute path and checks it against the scope. */
 export async function resolveToolPath(scope: PathScope, given: string): Promise<ResolvedPath> {
+  const lexical = checkLexical(scope, given);
+  const { real, exists } = await resolveReal(lexical, given, 0).catch((e: unknown) => {
+    throw fromFsError(e, given); // e.g. a link that vanished between lstat and readlink
+  });
+  assertAllowed(scope, real, given, "symlink_escape");
+  return { given, real, exists, display: displayPath(scope, real) };
+}
+
+/**
+ * resolveToolPath for worker threads (the walk workers, where blocking blocks
+ * nobody): an existing path costs one synchronous realpath(3), the same call
+ * `fs.promises.realpath` makes; anything else (a missing tail, a dangling or
+ * looping link, an error) takes resolveToolPath itself, so the answer and
+ * every refusal are the same.
+ */
+export async function resolveToolPathInWorker(scope: PathScope, given: string): Promise<ResolvedPath> {
+  const lexical = checkLexical(scope, given);
+  let real: string;
+  try {
+    real = realpathSync.native(lexical);
+  } catch {
+    return resolveToolPath(scope, given);
+  }
+  assertAllowed(scope, real, given, "symlink_escape");
+  return { given, real, exists: true, display: displayPath(scope, real) };
+}
+
+/** The checks on what the caller wrote, before any file system call; returns the lexical path. */
+function checkLexical(scope: PathScope, given: string): string {
   if (given.length === 0) throw new GatewayError("INVALID_REQUEST", "path must not be empty");
   if (given.includes("\0")) throw new GatewayError("INVALID_REQUEST", "path must not contain NUL bytes");
   if (given.length > MAX_PATH_CHARS) throw new GatewayError("INVALID_REQUEST", "path is too long");
@@ -120,12 +149,7 @@ export async function resolveToolPath(scope: PathScope, given: string): Promise<
     throw sandboxDenied("path_outside_workspace", given);
   }
   if (isHidden(scope, lexical)) throw sandboxDenied("hidden_path", given);
-
-  const { real, exists } = await resolveReal(lexical, given, 0).catch((e: unknown) => {
-    throw fromFsError(e, given); // e.g. a link that vanished between lstat and readlink
-  });
-  assertAllowed(scope, real, given, "symlink_escape");
-  return { given, real, exists, display: displayPath(scope, real) };
+  return lexical;
 }
 
 export function displayPath(scope: PathScope, real: string): string {

@@ -11,7 +11,8 @@ import type { Stats } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import { GatewayError } from "../core/errors.js";
 import { fromFsError, isErrno, pathMistake, sandboxDenied } from "./denial.js";
-import { O_PATH, checkDescriptorTarget, componentsBelowRoot, fdPath, openDirBeneath, openEntryAt, verifyHandle } from "./open-beneath.js";
+import { O_PATH, checkDescriptorTarget, componentsBelowRoot, fdPath, openDirBeneath, procFdPath, verifyHandle } from "./open-beneath.js";
+import { openDirBeneathSync, openEntryAtSync } from "./open-beneath-sync.js";
 import type { PathScope, ResolvedPath } from "./paths.js";
 import { keptOwner, ownerToInherit } from "./inherit-owner.js";
 
@@ -29,16 +30,6 @@ export function checkRegularFile(scope: PathScope, st: Stats, given: string): vo
   if (st.isDirectory()) throw pathMistake(given, "is a directory");
   if (!st.isFile()) throw sandboxDenied("special_file", given);
   if (scope.policy === "sandbox" && st.nlink > 1) throw sandboxDenied("hardlink", given);
-}
-
-/** Opens `name` inside an open directory for reading, verified. */
-export async function openRegularFileAt(
-  scope: PathScope,
-  dir: FileHandle,
-  name: string,
-  given: string,
-): Promise<OpenedFile> {
-  return reopenVerified(scope, await openEntryAt(dir, name, given), given);
 }
 
 /**
@@ -109,11 +100,16 @@ export function openFileForReadSync(scope: PathScope, resolved: ResolvedPath): O
   } catch (e) {
     throw isErrno(e, "ELOOP") ? sandboxDenied("path_changed", given) : fromFsError(e, given);
   }
+  return reopenVerifiedSync(scope, ref, given);
+}
+
+/** reopenVerified, synchronously: checks an O_PATH descriptor, reopens its inode for reading. Closes `ref`. */
+function reopenVerifiedSync(scope: PathScope, ref: number, given: string): OpenedFd {
   try {
-    const realPath = checkDescriptorTarget(scope, readlinkSync(`/proc/self/fd/${ref}`), given);
+    const realPath = checkDescriptorTarget(scope, readlinkSync(procFdPath(ref)), given);
     const st = fstatSync(ref);
     checkRegularFile(scope, st, given);
-    const fd = openSync(`/proc/self/fd/${ref}`, constants.O_RDONLY | constants.O_NOCTTY | constants.O_NONBLOCK);
+    const fd = openSync(procFdPath(ref), constants.O_RDONLY | constants.O_NOCTTY | constants.O_NONBLOCK);
     return { fd, stat: st, realPath };
   } catch (e) {
     throw fromFsError(e, given);
@@ -122,10 +118,15 @@ export function openFileForReadSync(scope: PathScope, resolved: ResolvedPath): O
   }
 }
 
-/** Opens a resolved directory (O_PATH) through a verified descriptor walk. */
-export async function openDirectory(scope: PathScope, resolved: ResolvedPath): Promise<FileHandle> {
+/** Opens `name` inside an open directory for reading, verified (worker threads only: see open-beneath-sync.ts). */
+export function openRegularFileAtSync(scope: PathScope, dir: number, name: string, given: string): OpenedFd {
+  return reopenVerifiedSync(scope, openEntryAtSync(dir, name, given), given);
+}
+
+/** Opens a resolved directory (O_PATH) through a verified descriptor walk (worker threads only); the caller closes it. */
+export function openDirectorySync(scope: PathScope, resolved: ResolvedPath): number {
   if (!resolved.exists) throw pathMistake(resolved.given, "no such file or directory");
-  return openDirBeneath(scope, componentsBelowRoot(scope, resolved.real, resolved.given), resolved.given);
+  return openDirBeneathSync(scope, componentsBelowRoot(scope, resolved.real, resolved.given), resolved.given);
 }
 
 export interface AtomicWriteOptions {

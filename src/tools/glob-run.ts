@@ -1,8 +1,9 @@
+import { closeSync } from "node:fs";
 import path from "node:path";
 import picomatch from "picomatch";
 import { GatewayError } from "../core/errors.js";
-import { resolveToolPath } from "../sandbox/paths.js";
-import { openDirectory } from "../sandbox/verified-file.js";
+import { resolveToolPathInWorker } from "../sandbox/paths.js";
+import { openDirectorySync } from "../sandbox/verified-file.js";
 import { walk } from "./walk.js";
 import type { GlobTask } from "./worker-task.js";
 
@@ -31,11 +32,11 @@ export async function globInScope(task: GlobTask): Promise<GlobResult> {
   const isMatch = picomatch(task.pattern, { dot: false });
   const base = staticBase(task.pattern);
   const scope = task.scope;
-  const root = await openDirectory(scope, await resolveToolPath(scope, "."));
+  const root = openDirectorySync(scope, await resolveToolPathInWorker(scope, "."));
   const found: string[] = [];
   let truncated = false;
   try {
-    const end = await walk(
+    const end = walk(
       scope,
       root,
       ".",
@@ -55,7 +56,7 @@ export async function globInScope(task: GlobTask): Promise<GlobResult> {
     );
     if (end === "deadline") truncated = true;
   } finally {
-    await root.close();
+    closeSync(root);
   }
   found.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   return { paths: found, truncated };

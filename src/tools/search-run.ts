@@ -1,11 +1,11 @@
-import { promises as fs } from "node:fs";
+import { closeSync, lstatSync, readFileSync } from "node:fs";
 import picomatch from "picomatch";
 import { GatewayError, isGatewayError } from "../core/errors.js";
 import { pathMistake } from "../sandbox/denial.js";
-import { resolveToolPath } from "../sandbox/paths.js";
+import { resolveToolPathInWorker } from "../sandbox/paths.js";
 import type { PathScope } from "../sandbox/paths.js";
-import { openDirectory, openFileForRead, openRegularFileAt } from "../sandbox/verified-file.js";
-import type { OpenedFile } from "../sandbox/verified-file.js";
+import { openDirectorySync, openFileForReadSync, openRegularFileAtSync } from "../sandbox/verified-file.js";
+import type { OpenedFd } from "../sandbox/verified-file.js";
 import { looksBinary } from "./binary.js";
 import { checkRelativePattern } from "./glob-run.js";
 import { walk } from "./walk.js";
@@ -51,13 +51,13 @@ class Collector {
   ) {}
 
   /** Searches one opened file; false once the result cap or the deadline is reached. */
-  async searchFile(file: OpenedFile, display: string): Promise<boolean> {
+  searchFile(file: OpenedFd, display: string): boolean {
     try {
       if (file.stat.size > this.task.maxFileBytes) {
         this.filesSkipped++;
         return true;
       }
-      const raw = await file.handle.readFile();
+      const raw = readFileSync(file.fd);
       if (looksBinary(raw)) {
         this.filesSkipped++;
         return true;
@@ -79,7 +79,7 @@ class Collector {
       }
       return true;
     } finally {
-      await file.handle.close();
+      closeSync(file.fd);
     }
   }
 }
@@ -92,19 +92,19 @@ export function globFilter(glob: string | undefined): (rel: string) => boolean {
   return (rel) => isMatch(rel.slice(rel.lastIndexOf("/") + 1));
 }
 
-async function searchTree(scope: PathScope, task: SearchTask, collector: Collector, display: string, real: string) {
-  const root = await openDirectory(scope, { given: task.path, real, exists: true, display });
+function searchTree(scope: PathScope, task: SearchTask, collector: Collector, display: string, real: string): void {
+  const root = openDirectorySync(scope, { given: task.path, real, exists: true, display });
   const inGlob = globFilter(task.glob);
   try {
-    const end = await walk(
+    const end = walk(
       scope,
       root,
       display,
-      async (entry) => {
+      (entry) => {
         if (entry.kind !== "file" || !inGlob(entry.rel)) return true;
-        let file: OpenedFile;
+        let file: OpenedFd;
         try {
-          file = await openRegularFileAt(scope, entry.dir, entry.name, entry.rel);
+          file = openRegularFileAtSync(scope, entry.dir, entry.name, entry.rel);
         } catch (e) {
           if (!isGatewayError(e)) throw e;
           collector.filesSkipped++;
@@ -116,7 +116,7 @@ async function searchTree(scope: PathScope, task: SearchTask, collector: Collect
     );
     if (end === "deadline") collector.truncated = true;
   } finally {
-    await root.close();
+    closeSync(root);
   }
 }
 
@@ -125,13 +125,13 @@ export async function searchInScope(task: SearchTask): Promise<SearchResult> {
   const re = compilePattern(task.pattern);
   if (task.glob !== undefined) checkRelativePattern(task.glob, "glob");
   const scope = task.scope;
-  const resolved = await resolveToolPath(scope, task.path);
+  const resolved = await resolveToolPathInWorker(scope, task.path);
   const collector = new Collector(re, task);
   if (!resolved.exists) throw pathMistake(task.path, "no such file or directory");
   // Only dispatches; both branches open through verified descriptors.
-  const isDir = (await fs.lstat(resolved.real)).isDirectory();
-  if (isDir) await searchTree(scope, task, collector, resolved.display, resolved.real);
-  else await collector.searchFile(await openFileForRead(scope, resolved), resolved.display);
+  const isDir = lstatSync(resolved.real).isDirectory();
+  if (isDir) searchTree(scope, task, collector, resolved.display, resolved.real);
+  else collector.searchFile(openFileForReadSync(scope, resolved), resolved.display);
   return {
     results: collector.results,
     truncated: collector.truncated,
