@@ -220,3 +220,49 @@ describe("attack run: the HTTP front door", () => {
     for (const secret of [...Object.values(g.keys), ...Object.values(g.tokens), g.t.token]) assert.ok(!text.includes(secret), "a secret in status.details");
   });
 });
+
+describe("attack run: the sandbox as root, through an agent run", () => {
+  let standIn2: StandIn;
+  let g2: AgentGateway;
+  before(async () => {
+    standIn2 = await startModelStandIn();
+    // The owner holds every permission and nothing waits for approval: only the sandbox stands in the way.
+    g2 = await startAgentGateway(standIn2, { config: { approvals: { exec: { enabled: false } } } });
+  });
+  after(async () => {
+    await g2.t.close();
+    await standIn2.close();
+  });
+
+  test("kernel knobs, setuid/setgid files and device nodes made by a model's commands leave no privilege on the host", async () => {
+    const knobs = ["/proc/sys/kernel/core_pattern", "/proc/sys/kernel/modprobe", "/proc/sys/vm/drop_caches"];
+    const before = await Promise.all(knobs.map((k) => fs.readFile(k, "utf8").catch(() => "")));
+    const commands = [
+      `printf '|/tmp/x %%p' > /proc/sys/kernel/core_pattern; echo rc=$?`,
+      `echo /tmp/x | tee /proc/sys/kernel/modprobe; echo rc=$?`,
+      `sh -c 'echo 3 > /proc/sys/vm/drop_caches'; echo rc=$?`,
+      `cp /usr/bin/true suid && chmod 4755 suid; cp /usr/bin/true sgid && chmod g+s sgid; stat -c '%u %a' suid sgid`,
+      `mknod dev c 1 3; echo rc=$?`,
+      `id -u`,
+    ];
+    const owner = await g2.connect("owner");
+    sockets.push(owner);
+    standIn2.enqueue({ toolCalls: commands.map((command) => ({ name: "bash", args: { command } })) }, { text: "done" });
+    const r = await runAgent(owner, { message: "escape", sessionKey: "agent:main:escape" });
+    assert.equal(r.final.ok, true, JSON.stringify(r.final.error));
+    const results = stream(r, "tool").filter((d) => d.phase === "result");
+    assert.equal(results.length, commands.length);
+    for (const [i, k] of knobs.entries()) assert.equal(await fs.readFile(k, "utf8").catch(() => ""), before[i], `${k} changed`);
+    const ws = path.join(g2.t.stateDir, "workspace");
+    for (const name of ["suid", "sgid"]) {
+      // The files are made (as the sandbox's unprivileged uid); what matters is whose privilege they carry.
+      const st = await fs.stat(path.join(ws, name));
+      const privileged = (st.mode & 0o6000) !== 0 && (st.uid === 0 || st.gid === 0);
+      assert.ok(!privileged, `${name}: a setuid/setgid file owned by root (uid ${st.uid} gid ${st.gid} mode ${st.mode.toString(8)})`);
+    }
+    const dev = await fs.stat(path.join(ws, "dev")).catch(() => undefined);
+    assert.ok(!dev?.isCharacterDevice(), "a device node in the workspace");
+    if (process.geteuid?.() === 0) assert.match(JSON.stringify(results.at(-1)), /65534/, "commands run as an unprivileged host uid");
+    await g2.t.waitForAudit((l) => l.type === "exec.request" && String(l.metadata.command).includes("core_pattern"));
+  });
+});
