@@ -174,6 +174,31 @@ describe("attack run: the HTTP front door", () => {
     }
   });
 
+  test("/v1/chat/completions: a client that goes away mid-stream or before the answer stops its run (the provider request is cancelled)", async () => {
+    for (const stream of [true, false]) {
+      const user = `gone-${stream ? "sse" : "json"}`;
+      standIn.enqueue({ hang: true, text: "partial " });
+      const u = new URL(g.t.httpUrl);
+      const req = http.request({
+        host: u.hostname,
+        port: u.port,
+        method: "POST",
+        path: "/v1/chat/completions",
+        headers: { "content-type": "application/json", authorization: `Bearer ${g.tokens.alice}` },
+      });
+      req.on("error", () => undefined);
+      const seen = standIn.requestSeen(standIn.requests.length + 1);
+      const abortsBefore = standIn.abortCount;
+      req.end(JSON.stringify({ model: "agent:main", user, stream, messages: [{ role: "user", content: "talk forever" }] }));
+      await seen;
+      req.destroy();
+      const line = await g.t.waitForAudit((l) => l.type === "agent.run" && l.metadata.sessionKey === `agent:main:${user}`, 20_000);
+      assert.equal(line.metadata.status, "aborted", JSON.stringify(line.metadata));
+      assert.equal(line.actor.id, principalOf("alice"));
+      await standIn.aborted(abortsBefore + 1);
+    }
+  });
+
   test("every response carries the security headers: 304, 404, 405, a traversing /ui path and a refused WebSocket upgrade", async () => {
     const page = await raw(g.t.httpUrl, { path: "/" });
     assertSecurityHeaders("page", page.headers);
