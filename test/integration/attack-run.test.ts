@@ -85,6 +85,25 @@ describe("attack run: agents across principals", () => {
     }
   });
 
+  test("an admin reaching another principal's sessions leaves an audit line naming whose, before the access", async () => {
+    const alice = await open("alice");
+    standIn.enqueue({ text: "private" });
+    const a = await runAgent(alice, { message: "alice diary", sessionKey: "agent:main:diary" });
+    assert.equal(a.final.ok, true, JSON.stringify(a.final.error));
+    const owner = await open("owner");
+    const read = await owner.request("chat.history", { sessionKey: "agent:main:diary", principal: principalOf("alice") });
+    assert.equal(read.ok, true);
+    const line = await g.t.waitForAudit((l) => l.type === "session.access" && l.metadata.method === "chat.history");
+    assert.equal(line.actor.id, "owner");
+    assert.deepEqual([line.metadata.principal, line.metadata.sessionKey], [principalOf("alice"), "agent:main:diary"]);
+    const del = await owner.request("sessions.delete", { key: "agent:main:diary", principal: principalOf("alice") });
+    assert.equal((del.payload as any)?.deleted, true);
+    await g.t.waitForAudit((l) => l.type === "session.access" && l.metadata.method === "sessions.delete" && l.metadata.principal === principalOf("alice"));
+    // Their own sessions need no such line.
+    await owner.request("sessions.list", {});
+    assert.ok(!(await g.t.audit()).some((l) => l.type === "session.access" && l.metadata.method === "sessions.list"));
+  });
+
   test("a prompt-injected model: path traversal, the host's environment, and the exec alias never reach a key or a host file", async () => {
     const alice = await open("alice");
     standIn.enqueue(
