@@ -10,7 +10,8 @@ import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { startModelStandIn, type StandIn } from "../helpers/model-standin.js";
 import { principalOf, runAgent, startAgentGateway, stream, type AgentGateway } from "../helpers/agents.js";
-import { RawWs } from "../helpers/harness.js";
+import { connectParams, RawWs } from "../helpers/harness.js";
+import { TestDevice } from "../helpers/device.js";
 
 let standIn: StandIn;
 let g: AgentGateway;
@@ -308,5 +309,28 @@ describe("attack run: the sandbox as root, through an agent run", () => {
     assert.ok(!dev?.isCharacterDevice(), "a device node in the workspace");
     if (process.geteuid?.() === 0) assert.match(JSON.stringify(results.at(-1)), /65534/, "commands run as an unprivileged host uid");
     await g2.t.waitForAudit((l) => l.type === "exec.request" && String(l.metadata.command).includes("core_pattern"));
+  });
+});
+
+describe("attack run: loopback auto-pairing", () => {
+  test("a web page (even the control page's own origin) and a forwarded request are never auto-paired; each waits for an operator (audited)", async () => {
+    const port = new URL(g.t.httpUrl).port;
+    // Three: the default pending share of one address (gateway.pairing.maxPendingPerIp).
+    const cases: [string, Record<string, string>][] = [
+      ["page origin", { origin: `http://127.0.0.1:${port}` }],
+      ["forwarded proto", { "x-forwarded-proto": "https" }],
+      ["forwarded (RFC 7239)", { forwarded: "proto=https" }],
+    ];
+    for (const [what, headers] of cases) {
+      const d = new TestDevice();
+      const c = await RawWs.open(g.t.wsUrl, headers);
+      sockets.push(c);
+      const { nonce } = await c.challenge();
+      const hello = await c.request("connect", connectParams({ auth: { token: g.t.token }, device: d.sign({ nonce, token: g.t.token }) }));
+      assert.equal(hello.ok, false, `${what}: auto-paired`);
+      assert.match(String(hello.error?.details?.code ?? hello.error?.message), /PAIRING_REQUIRED|pairing required/i, what);
+      await g.t.waitForAudit((l) => l.type === "pairing.request" && l.metadata.deviceId === d.id);
+      assert.ok(!(await g.t.audit()).some((l) => l.type === "pairing.approve" && l.metadata.deviceId === d.id), what);
+    }
   });
 });
