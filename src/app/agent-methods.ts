@@ -42,7 +42,7 @@ interface AgentParams {
 const owner = (s: Session) => ownerOf(s.principal, s.client, s.scopes);
 
 /** The principal whose sessions a request touches: the caller, or (admin only) the one it names. */
-async function sessionOwner(deps: AgentMethodDeps, s: Session, named: string | undefined, method: string): Promise<string> {
+async function sessionOwner(deps: AgentMethodDeps, s: Session, named: string | undefined, method: string, sessionKey?: string): Promise<string> {
   if (named === undefined || named === s.principal.id) return s.principal.id;
   const d = deps.runtime().policy.hasPermission(s.principal.id, "admin", s.scopes);
   if (!d.allow) {
@@ -55,6 +55,14 @@ async function sessionOwner(deps: AgentMethodDeps, s: Session, named: string | u
     });
     throw markAudited(new GatewayError("FORBIDDEN", "another principal's sessions need the admin permission", { details: { reason: d.reason } }));
   }
+  // An admin reading or removing someone else's transcripts is recorded before it happens (no log line, no access).
+  await deps.audit.append({
+    type: "session.access",
+    actor: actorFor(s.principal, s.client),
+    outcome: "success",
+    traceId: s.client.traceId,
+    metadata: { method, principal: named, ...(sessionKey !== undefined ? { sessionKey } : {}) },
+  });
   return named;
 }
 
@@ -152,7 +160,7 @@ export const agentHandlers: { [M in keyof AgentParams]: H<M> } = {
   },
   "chat.history": async (deps, session, p) => {
     const key = deps.agents.sessionKey(p.sessionKey);
-    const who = await sessionOwner(deps, session, p.principal, "chat.history");
+    const who = await sessionOwner(deps, session, p.principal, "chat.history", key.key);
     const entry = await deps.agents.sessions.get(who, key.key, key.agentId);
     if (!entry) return { sessionKey: key.key, sessionId: null, messages: [] };
     const lines = await deps.agents.sessions.read(entry);
@@ -187,14 +195,14 @@ export const agentHandlers: { [M in keyof AgentParams]: H<M> } = {
   },
   "sessions.reset": async (deps, session, p) => {
     const key = deps.agents.sessionKey(p.key);
-    const who = await sessionOwner(deps, session, p.principal, "sessions.reset");
+    const who = await sessionOwner(deps, session, p.principal, "sessions.reset", key.key);
     requireIdle(deps, who, key.key);
     const next = await deps.agents.sessions.reset(who, key.key, key.agentId);
     return { ok: true, key: key.key, reset: next !== undefined, ...(next ? { sessionId: next.sessionId } : {}) };
   },
   "sessions.delete": async (deps, session, p) => {
     const key = deps.agents.sessionKey(p.key);
-    const who = await sessionOwner(deps, session, p.principal, "sessions.delete");
+    const who = await sessionOwner(deps, session, p.principal, "sessions.delete", key.key);
     requireIdle(deps, who, key.key);
     const deleted = await deps.agents.sessions.delete(who, key.key, key.agentId);
     return { ok: true, key: key.key, deleted };

@@ -94,8 +94,15 @@ export async function handleChatCompletion(
   const id = `chatcmpl-${runId}`;
   const created = Math.floor(Date.now() / 1000);
   const model = `agent:${key.agentId}`;
+  // A client that goes away before the answer is written gets no answer: its run stops (the provider request is
+  // cancelled), rather than running to its timeout with nobody reading.
+  const abortOnClose = (): void => {
+    if (!res.writableFinished) deps.agents.service.abort(owner.principalId, key.key, runId);
+  };
+  res.once("close", abortOnClose);
   if (!p.stream) {
     const { run } = deps.agents.service.start(owner, { runId, agentId: key.agentId, sessionKey: key.key, message: last.content, extraSystemPrompt: system || undefined });
+    if (res.destroyed) abortOnClose();
     const o = await run.done;
     if (o.status === "error" || o.status === "timeout") throw runError(o);
     sendJson(res, 200, {
@@ -127,6 +134,7 @@ export async function handleChatCompletion(
   });
   try {
     const { run } = deps.agents.service.start(owner, { runId, agentId: key.agentId, sessionKey: key.key, message: last.content, extraSystemPrompt: system || undefined });
+    if (res.destroyed) abortOnClose();
     const o = await run.done;
     if ((o.status === "error" || o.status === "timeout") && !started) throw runError(o);
     open();

@@ -15,6 +15,7 @@ import { auditRejection } from "./rejections.js";
 import type { GatewayContext } from "./context.js";
 import type { Session } from "./session.js";
 import { VERSION } from "./version.js";
+import { SECURITY_HEADERS } from "./control-ui.js";
 
 interface ConnContext {
   client: ClientInfo;
@@ -35,8 +36,10 @@ function refuseUpgradeRaw(socket: Duplex, err: GatewayError): void {
   const { status, type } = HttpMapping[err.code];
   const body = JSON.stringify({ ok: false, error: { type, message: err.message } });
   const retry = err.retryAfterMs !== undefined ? `Retry-After: ${Math.max(1, Math.ceil(err.retryAfterMs / 1000))}\r\n` : "";
+  // The headers every HTTP response of the gateway carries (control-ui.ts), on this hand-written one too.
+  const security = Object.entries(SECURITY_HEADERS).map(([k, v]) => `${k}: ${v}\r\n`).join("");
   socket.end(
-    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retry}\r\n${body}`,
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${retry}${security}\r\n${body}`,
   );
 }
 
