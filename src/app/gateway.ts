@@ -98,6 +98,7 @@ export async function loadRuntime(opts: {
     sharedToken,
     requireToken: opts.requireToken ?? true,
     configFile: loaded.file,
+    configFromEnv: loaded.fromEnv,
     protectedPaths: [auditPath, opts.configPath],
   });
   if ("issues" in built) throw new ConfigError(built.issues, loaded.file);

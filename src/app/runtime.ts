@@ -32,6 +32,8 @@ export interface Runtime {
   readonly stateDir: string;
   /** The config file this runtime was loaded from; undefined when running on the defaults. */
   readonly configFile: string | undefined;
+  /** Key paths whose value came from a `${VAR}` (not written in the file), for doctor's literal-secret checks. */
+  readonly configFromEnv: readonly string[];
 }
 
 export function buildRuntime(
@@ -42,6 +44,7 @@ export function buildRuntime(
     /** False for `config validate`: the gateway generates the stored token on first start. */
     requireToken?: boolean;
     configFile?: string | undefined;
+    configFromEnv?: readonly string[];
     /** Files agents must never reach through a workspace. */
     protectedPaths?: string[];
   },
@@ -110,6 +113,7 @@ export function buildRuntime(
       toolLimits: { ...config.tools.limits },
       stateDir: opts.stateDir,
       configFile: opts.configFile,
+      configFromEnv: opts.configFromEnv ?? [],
     }),
   };
 }

@@ -32,7 +32,7 @@ export async function startupWarnings(opts: {
       checks: [],
       fix: false,
       env: opts.env,
-      loaded: { config: effective, file: opts.runtime.configFile, fromEnv: [] },
+      loaded: { config: effective, file: opts.runtime.configFile, fromEnv: opts.runtime.configFromEnv },
     }));
   } catch (e) {
     return [`doctor checks could not run at start (${(e as NodeJS.ErrnoException).code ?? (e as Error).name}); run clawdbot doctor`];

@@ -23,6 +23,16 @@ describe("runDoctor", () => {
     assert.deepEqual([...new Set(r.findings.map((f) => f.check))], ["network", "rbac"]);
   });
 
+  it("an unset ${VAR}: the fix says to export it, not to edit the key", async () => {
+    const d = await state();
+    await writeWithMode(path.join(d, "config.yaml"), "gateway:\n  auth:\n    token: ${GATEWAY_TOKEN}\n", 0o600);
+    const r = await runDoctor(base(d));
+    const f = r.findings.find((x) => x.id === "config.invalid");
+    assert.equal(f?.subject, "gateway.auth.token");
+    assert.match(f?.message ?? "", /environment variable GATEWAY_TOKEN is not set/);
+    assert.equal(f?.fix, "export GATEWAY_TOKEN in the environment of the gateway and of this command, or give a default in the file: ${GATEWAY_TOKEN:-…}");
+  });
+
   it("an invalid config: one config.invalid failure per issue; config checks skipped; file checks still run", async () => {
     const d = await state();
     await writeWithMode(path.join(d, "config.yaml"), "gateway:\n  port: high\n  rateLimit:\n    maxRequests: -1\n  nope: 1\n", 0o600);

@@ -63,8 +63,15 @@ export async function runDoctor(opts: RunDoctorOptions): Promise<{ findings: Fin
     status: "fail",
     subject: i.path,
     message: `${i.message} (in ${opts.configPath})`,
-    fix: "correct this key in the config file",
+    fix: configIssueFix(i.message),
   }));
   for (const name of selected) findings.push(...(await CHECKS[name](ctx)));
   return { findings, ok: !findings.some((f) => f.status === "fail") };
+}
+
+/** An unset `${VAR}` is fixed in the environment, not in the file. */
+function configIssueFix(message: string): string {
+  const name = /^environment variable (\S+) is not set/.exec(message)?.[1];
+  if (name === undefined) return "correct this key in the config file";
+  return `export ${name} in the environment of the gateway and of this command, or give a default in the file: \${${name}:-…}`;
 }

@@ -126,6 +126,25 @@ describe("control page (Chromium)", () => {
     }
   });
 
+  test("the #token= link pasted into a tab already showing the sign-in form (no reload) signs in and leaves the address bar", async () => {
+    const s = await newContext(browser);
+    try {
+      await s.page.goto(`${t.httpUrl}/`);
+      await s.page.waitForSelector("#secret");
+      let loads = 0;
+      s.page.on("load", () => loads++);
+      // Same document, only the fragment changes: the browser fires hashchange, not a new page load.
+      await s.page.goto(`${t.httpUrl}/#token=${encodeURIComponent(t.token)}`);
+      await s.page.waitForSelector('[data-testid="conn-state"][data-state="open"]');
+      assert.equal(loads, 0, "the page was not reloaded");
+      assert.ok(!s.page.url().includes("token="), s.page.url());
+      assert.match(await s.page.textContent('[data-testid="principal"]') ?? "", /owner/);
+      assert.deepEqual(await s.violations(), []);
+    } finally {
+      await s.context.close();
+    }
+  });
+
   test("an admin approves a pairing request from the Devices page", async () => {
     const s = await signedIn(browser, t.httpUrl, t.token, "devices");
     try {

@@ -7,15 +7,21 @@ import type { Secret } from "./socket";
 
 const KEY = "clawdbot.auth";
 
-/** Moves a `#token=…` fragment into sessionStorage and strips it from the address bar and history entry. */
-export function takeFragmentToken(): void {
+/**
+ * Moves a `#token=…` fragment into sessionStorage and strips it from the address bar and history entry.
+ * Returns the secret it saved, if any.
+ */
+export function takeFragmentToken(): Secret | undefined {
   const hash = location.hash;
-  if (!hash.startsWith("#")) return;
+  if (!hash.startsWith("#")) return undefined;
   const params = new URLSearchParams(hash.slice(1));
   const token = params.get("token");
-  if (token === null) return;
+  if (token === null) return undefined;
   history.replaceState(null, "", location.pathname + location.search);
-  if (token !== "") saveSecret({ kind: "token", value: token });
+  if (token === "") return undefined;
+  const secret: Secret = { kind: "token", value: token };
+  saveSecret(secret);
+  return secret;
 }
 
 export function loadSecret(): Secret | undefined {

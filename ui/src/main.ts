@@ -14,6 +14,12 @@ import { auditView } from "./views/audit";
 import { statusView } from "./views/status";
 
 takeFragmentToken();
+// A link pasted into a tab that already shows the page changes only the fragment (no reload): take it too,
+// so the token never stays in the address bar, and sign in with it.
+window.addEventListener("hashchange", () => {
+  const secret = takeFragmentToken();
+  if (secret) start(secret);
+});
 
 interface Page {
   id: string;
@@ -53,6 +59,7 @@ function showSignIn(message?: string): void {
 }
 
 function start(secret: Secret): void {
+  client?.stop();
   const c = new GatewayClient(secret);
   client = c;
   const badge = h("span", { class: "conn", role: "status", live: "polite", testid: "conn-state" }, STATE_TEXT.connecting);
@@ -127,7 +134,9 @@ function buildShell(c: GatewayClient, caps: Caps, badge: HTMLElement): { el: HTM
     badge,
     signOut,
   );
-  window.addEventListener("hashchange", () => go(location.hash.replace(/^#\//, "")));
+  window.addEventListener("hashchange", () => {
+    if (c === client && !location.hash.includes("token=")) go(location.hash.replace(/^#\//, ""));
+  });
   go(location.hash.replace(/^#\//, "") || "chat");
   return { el: h("div", { class: "shell" }, header, main) };
 }
