@@ -81,12 +81,17 @@ describe("control page with hostile data (Chromium)", () => {
     const s = await signedIn(browser, t.httpUrl, t.token, "devices");
     try {
       await s.page.waitForSelector('[data-testid="pending-device"]');
+      await s.page.waitForFunction((want: string[]) => want.every((m) => document.body.innerText.includes(m)), [IMG, JS_URL]);
       await assertInert(s, s.page, [IMG, JS_URL]);
       await go(s.page, "audit");
-      await s.page.waitForSelector('[data-testid="audit-row"]');
-      // Open every row so the full JSON of each line is in the DOM too.
-      await s.page.evaluate(() => document.querySelectorAll('[data-testid="audit-row"]').forEach((r: any) => (r.open = true)));
-      await assertInert(s, s.page, [JSON.stringify(IMG).slice(1, -1), JSON.stringify(LINK).slice(1, -1)]);
+      const needles = [JSON.stringify(IMG).slice(1, -1), JSON.stringify(LINK).slice(1, -1)];
+      // Rows arrive from the backlog query and the live tail; open every row (so the full JSON of each
+      // line is in the DOM) until both probe lines are there, then check nothing became markup.
+      await s.page.waitForFunction((want: string[]) => {
+        document.querySelectorAll('[data-testid="audit-row"]').forEach((r: any) => (r.open = true));
+        return want.every((m) => document.body.innerText.includes(m));
+      }, needles);
+      await assertInert(s, s.page, needles);
     } finally {
       await s.context.close();
     }
