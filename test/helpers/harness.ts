@@ -40,6 +40,22 @@ export interface TestGateway {
   close(): Promise<void>;
 }
 
+/**
+ * The whole lines of an audit log a running gateway may be appending to: only newline-terminated
+ * lines are complete (the last piece may be half written); a missing file has none.
+ */
+export async function readAuditLines(file: string): Promise<AuditLine[]> {
+  let text = "";
+  try {
+    text = await fs.readFile(file, "utf8");
+  } catch {
+    return [];
+  }
+  const lines = text.split("\n");
+  lines.pop();
+  return lines.filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as AuditLine);
+}
+
 export async function makeStateDir(): Promise<string> {
   return fs.mkdtemp(path.join(os.tmpdir(), "clawdbot-test-"));
 }
@@ -84,18 +100,7 @@ export async function startTestGateway(
     ...(opts.clock ? { clock: opts.clock } : {}),
     ...(opts.monotonic ? { monotonic: opts.monotonic } : {}),
   });
-  const audit = async (): Promise<AuditLine[]> => {
-    let text = "";
-    try {
-      text = await fs.readFile(gw.auditPath, "utf8");
-    } catch {
-      return [];
-    }
-    return text
-      .split("\n")
-      .filter((l) => l.trim() !== "")
-      .map((l) => JSON.parse(l) as AuditLine);
-  };
+  const audit = (): Promise<AuditLine[]> => readAuditLines(gw.auditPath);
   return {
     gw,
     stateDir,

@@ -10,7 +10,7 @@ import { test } from "node:test";
 import { startGateway, type Gateway } from "../../src/app/gateway.js";
 import type { Logger } from "../../src/app/logger.js";
 import { FakeTimers } from "../helpers/fake-timers.js";
-import { makeStateDir, randomToken, type AuditLine } from "../helpers/harness.js";
+import { makeStateDir, randomToken, readAuditLines, type AuditLine } from "../helpers/harness.js";
 
 interface Started {
   gw: Gateway;
@@ -51,11 +51,7 @@ async function start(configPath: string, opts: { timers?: FakeTimers; stateDir?:
     logger,
     ...(opts.timers ? { watchTimers: opts.timers } : {}),
   });
-  const audit = async (): Promise<AuditLine[]> =>
-    (await fs.readFile(gw.auditPath, "utf8"))
-      .split("\n")
-      .filter((l) => l !== "")
-      .map((l) => JSON.parse(l) as AuditLine);
+  const audit = (): Promise<AuditLine[]> => readAuditLines(gw.auditPath);
   return {
     gw,
     stateDir,
