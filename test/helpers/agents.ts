@@ -4,7 +4,8 @@
  */
 import crypto from "node:crypto";
 import { connectWs, randomToken, startTestGateway, type RawWs, type TestGateway, type WsFrame } from "./harness.js";
-import type { StandIn } from "./model-standin.js";
+import { after, before } from "node:test";
+import { startModelStandIn, type StandIn } from "./model-standin.js";
 
 export const PEOPLE = ["alice", "bob", "viewer", "approver"] as const;
 export type Person = (typeof PEOPLE)[number];
@@ -82,3 +83,32 @@ export async function runAgent(c: RawWs, params: Record<string, unknown>, timeou
 export const stream = (r: RunFrames, name: string): any[] =>
   r.events.filter((e) => e.event === "agent" && (e.payload as any).stream === name).map((e) => (e.payload as any).data);
 export const chatStates = (r: RunFrames): string[] => r.events.filter((e) => e.event === "chat").map((e) => (e.payload as any).state);
+
+export interface AgentFixture {
+  standIn: StandIn;
+  /** Reassignable: a test that restarts the gateway puts the new one here. */
+  g: AgentGateway;
+  /** Connections opened through `open`, closed after the file's tests. */
+  sockets: RawWs[];
+  open(who: Parameters<AgentGateway["connect"]>[0]): Promise<RawWs>;
+}
+
+/** Registers before/after hooks for a test file: the model stand-in, a gateway using it, and cleanup. */
+export function agentFixture(): AgentFixture {
+  const fx = { sockets: [] as RawWs[] } as AgentFixture;
+  fx.open = async (who) => {
+    const c = await fx.g.connect(who);
+    fx.sockets.push(c);
+    return c;
+  };
+  before(async () => {
+    fx.standIn = await startModelStandIn();
+    fx.g = await startAgentGateway(fx.standIn);
+  });
+  after(async () => {
+    for (const s of fx.sockets) s.close();
+    await fx.g.t.close();
+    await fx.standIn.close();
+  });
+  return fx;
+}
