@@ -86,3 +86,22 @@ test("a __proto__ key is kept as data, not as a prototype", () => {
   assert.equal(JSON.stringify(out), '{"__proto__":{"polluted":true},"ok":1}');
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
 });
+
+test("numbers and booleans under secret-named keys stay (token counts, flags); strings and objects do not", () => {
+  const out = redactMetadata({
+    usage: { inputTokens: 812, outputTokens: 64 },
+    maxTokens: 4096,
+    tokenRotated: true,
+    token: "tok-FFFF",
+    tokens: ["tok-GGGG"],
+    apiKey: { value: "key-HHHH" },
+  });
+  assert.deepEqual(JSON.parse(JSON.stringify(out)), {
+    usage: { inputTokens: 812, outputTokens: 64 },
+    maxTokens: 4096,
+    tokenRotated: true,
+    token: REDACTED,
+    tokens: REDACTED,
+    apiKey: REDACTED,
+  });
+});

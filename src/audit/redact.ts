@@ -39,6 +39,10 @@ export function isSecretKey(key: string): boolean {
   return SECRET_KEY_PARTS.some((part) => norm.includes(part));
 }
 
+function isCountOrFlag(v: unknown): boolean {
+  return v === null || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v));
+}
+
 function isSecretValue(s: string): boolean {
   return SECRET_VALUE_RES.some((re) => re.test(s));
 }
@@ -87,7 +91,9 @@ function toObject(
 ): Record<string, unknown> {
   const out: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const key of Object.keys(obj).slice(0, limits.maxKeys)) {
-    if (isSecretKey(key)) {
+    // A number, a boolean or null cannot carry a credential: `usage.inputTokens: 812`,
+    // `tokenRotated: true` stay readable; anything else under a secret-named key is replaced.
+    if (isSecretKey(key) && !isCountOrFlag(obj[key])) {
       out[key] = REDACTED;
       continue;
     }

@@ -54,6 +54,9 @@ describe("agent runs", () => {
     assert.equal(line.outcome, "success");
     assert.equal(line.metadata.sessionKey, "agent:main:main");
     assert.equal(line.metadata.provider, "anthropic");
+    // The run's token usage is recorded as counts (the redactor keeps numbers under token-named keys).
+    const usage = line.metadata.usage as { inputTokens: unknown; outputTokens: unknown };
+    assert.ok(typeof usage.inputTokens === "number" && typeof usage.outputTokens === "number", JSON.stringify(usage));
     assert.ok(!JSON.stringify(await g.t.audit()).includes("say hello"), "no message text in the audit log");
     const dir = path.join(g.t.stateDir, "agents", "main", "sessions");
     assert.equal((await fs.stat(dir)).mode & 0o777, 0o700);
