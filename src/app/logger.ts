@@ -66,9 +66,4 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   return { debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
 
-/** The default operational log: pretty lines at info on `stream`. */
-export function stderrLogger(stream: NodeJS.WritableStream = process.stderr): Logger {
-  return createLogger({ stream });
-}
-
 export const silentLogger: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
